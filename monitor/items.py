@@ -52,3 +52,32 @@ class Page:
     extracted: Extracted | None = None
     content_hash: str | None = None
     outcome: str | None = None
+
+
+@dataclass
+class FetchError:
+    """A URL that could not be fetched or holds no article (``kind`` as in ``crawl_errors``).
+
+    ``page`` is True for article pages (they get a ``seen_urls`` outcome) and
+    False for feeds, sitemaps and listings (only the error is recorded).
+    """
+
+    url: str
+    site: str
+    kind: str
+    message: str
+    status: int | None = None
+    page: bool = True
+
+
+@dataclass
+class SourceFetched:
+    """A feed, sitemap or listing fetched for discovery, with its cache validators."""
+
+    url: str
+    site: str
+    kind: str
+    status: int
+    links: int = 0
+    etag: str | None = None
+    last_modified: str | None = None

@@ -1,0 +1,189 @@
+"""The ``pressmon`` command line (also ``python -m monitor``).
+
+Global options come before the command: ``pressmon --home H --db D crawl``.
+Exit codes: 0 success, 1 a runtime failure it reports, 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from monitor import output
+from monitor.config import Config, Site, load_config
+from monitor.errors import ConfigError, MonitorError
+from monitor.store import open_store, search_articles
+
+log = logging.getLogger(__name__)
+
+
+class Context:
+    """What every command needs: where the config and the database are."""
+
+    def __init__(self, home: str | None, db: str | None) -> None:
+        self.home_option = home
+        self.db_option = db
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        """The validated config (loaded on first use)."""
+        if self._config is None:
+            self._config = load_config(self.home_option)
+        return self._config
+
+    @property
+    def db_path(self) -> Path:
+        """``--db``, else the database named in settings."""
+        return Path(self.db_option) if self.db_option else self.config.db_path
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    envvar="PRESSMON_HOME",
+    metavar="DIR",
+    help="Config directory (default ./data, or $PRESSMON_HOME).",
+)
+@click.option("--db", metavar="PATH", help="SQLite file (default: from settings).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.version_option(package_name="press-monitor")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, db: str | None, verbose: bool) -> None:
+    """Press Monitor: crawl news sites, keep the article, tag watchlists, store in SQLite."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Context(home, db)
+
+
+@cli.command()
+@pass_context
+def check(ctx: Context) -> None:
+    """Validate all config; print FILE:LINE: what is wrong and exit 2 on error."""
+    config = ctx.config
+    enabled = sum(1 for s in config.sites.values() if s.enabled)
+    click.echo(
+        f"ok: {config.home}: {len(config.sites)} sites ({enabled} enabled), "
+        f"{len(config.watchlists)} watchlists"
+    )
+
+
+@cli.command()
+@click.option("--site", "sites", multiple=True, metavar="NAME", help="Crawl only this site.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Page budget per site.")
+@click.option("--refetch", multiple=True, metavar="URL", help="Fetch this URL again.")
+@pass_context
+def crawl(
+    ctx: Context, sites: tuple[str, ...], max_pages: int | None, refetch: tuple[str, ...]
+) -> None:
+    """Crawl now, in this process, with progress and a closing summary."""
+    chosen = select_sites(ctx.config, sites)
+    report = output.crawl_with_progress(
+        ctx.config, chosen, ctx.db_path, max_pages=max_pages, refetch=refetch
+    )
+    output.print_crawl_summary(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def select_sites(config: Config, names: tuple[str, ...]) -> list[Site]:
+    """The named sites (all enabled ones when none is named); unknown names are refused."""
+    unknown = [n for n in names if n not in config.sites]
+    if unknown:
+        known = ", ".join(config.sites) or "none configured"
+        raise click.BadParameter(
+            f"unknown site {unknown[0]!r} (known: {known})", param_hint="--site"
+        )
+    if names:
+        return [config.sites[n] for n in names]
+    return [s for s in config.sites.values() if s.enabled]
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day (inclusive).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this day (inclusive).")
+@click.option("--site", help="Only this site.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def search(
+    ctx: Context, query: str, since: Any, until: Any, site: str | None, limit: int, as_json: bool
+) -> None:
+    """Search stored articles (every word must occur), newest first."""
+    if not query.strip() or len(query) > 500:
+        raise click.BadParameter("give 1 to 500 characters", param_hint="QUERY")
+    store = open_store(ctx.db_path)
+    try:
+        rows = search_articles(
+            store, query, since=_day(since), until=_day(until, 1), site=site, limit=limit
+        )
+    finally:
+        store.close()
+    output.print_search(rows, as_json=as_json)
+
+
+def _day(value: Any, shift: int = 0) -> str | None:
+    if value is None:
+        return None
+    return (date(value.year, value.month, value.day) + timedelta(days=shift)).isoformat()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def status(ctx: Context, as_json: bool) -> None:
+    """Per site: last crawl, result, funnel, errors; exit 1 when a site is failing."""
+    store = open_store(ctx.db_path)
+    try:
+        rows = output.status_rows(store, ctx.config)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        output.print_status(rows)
+    if any(row["failing"] for row in rows):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep serving the sample site until Ctrl-C.")
+@pass_context
+def demo(ctx: Context, keep: bool) -> None:
+    """Serve the bundled sample site on 127.0.0.1, crawl it, print what was stored."""
+    from monitor.demo import run_demo
+
+    sys.exit(run_demo(ctx.home_option, ctx.db_option, keep=keep))
+
+
+def main() -> NoReturn:
+    """Entry point: run the CLI; config and store errors end with a message, not a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except MonitorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,119 @@
+"""Turning an extracted page into stored rows: the last step of every crawl.
+
+Scrapy-free, so the same step serves the in-process crawl and a distributed
+ingest process. Callers run :meth:`Ingester.ingest` inside ``Store.write()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from monitor import boilerplate
+from monitor.extract import word_count
+from monitor.items import Extracted, Page
+from monitor.store import NOT_ARTICLE_KINDS, ArticleRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one page: ``article``, ``duplicate``, ``not_article`` or ``error``."""
+
+    outcome: str
+    article_id: int | None = None
+    kind: str | None = None
+
+
+class Ingester:
+    """Stores pages for one crawl, learning each site's boilerplate as it goes."""
+
+    def __init__(self, store: Store, crawl_id: int | None, *, min_pages: int = 5) -> None:
+        self.store = store
+        self.crawl_id = crawl_id
+        self.min_pages = min_pages
+        self._learned: dict[str, dict[str, str]] = {}
+
+    def ingest(self, page: Page) -> Outcome:
+        """Record ``page``: an article, a copy of one, or why it is not one."""
+        extracted = page.extracted or Extracted(skip_reason="error", detail="not extracted")
+        if extracted.skip_reason:
+            return self._skip(page, extracted)
+        existing = self.store.article_id_for_url(page.url)
+        if existing is not None:
+            self._mark_urls(page, "article", existing)
+            return Outcome("article", existing, "unchanged")
+        page.content_hash = boilerplate.content_hash(extracted.text)
+        copy_of = self.store.article_id_for_hash(page.content_hash)
+        if copy_of is not None:
+            self._mark_urls(page, "duplicate", copy_of)
+            return Outcome("duplicate", copy_of, "exact")
+        article_id = self.store.insert_article(self._record(page, extracted))
+        self._mark_urls(page, "article", article_id)
+        return Outcome("article", article_id, "new")
+
+    def _skip(self, page: Page, extracted: Extracted) -> Outcome:
+        kind = extracted.skip_reason or "error"
+        message = extracted.detail or f"no article on the page ({kind})"
+        self.store.record_error(
+            self.crawl_id, page.site, page.url, kind, message, status=page.status
+        )
+        return Outcome("not_article" if kind in NOT_ARTICLE_KINDS else "error", None, kind)
+
+    def _record(self, page: Page, extracted: Extracted) -> ArticleRecord:
+        text = self._clean(page.site, extracted.text)
+        published_at, date_source = _best_date(page, extracted)
+        return ArticleRecord(
+            url=page.url,
+            site=page.site,
+            title=extracted.title,
+            author=extracted.author,
+            published_at=published_at,
+            date_source=date_source,
+            fetched_at=page.fetched_at,
+            language=extracted.language,
+            text=text,
+            content_hash=page.content_hash or "",
+            word_count=word_count(text),
+            partial=extracted.partial,
+            encoding_suspect=page.encoding_suspect,
+        )
+
+    def _mark_urls(self, page: Page, outcome: str, article_id: int) -> None:
+        for url in dict.fromkeys([page.url, *page.seen_as]):
+            self.store.add_article_url(url, article_id, page.site)
+            self.store.mark_seen(url, page.site, outcome, status=page.status, article_id=article_id)
+
+    def _clean(self, site: str, text: str) -> str:
+        """Drop lines learned to be boilerplate, learning from this page first."""
+        learned = self._learned_for(site)
+        fresh = self.store.learn_lines(site, boilerplate.candidate_lines(text), self.min_pages)
+        if fresh:
+            learned.update(self.store.learned_lines(site, self.min_pages))
+            self._purge(site, fresh, learned)
+        return boilerplate.remove_learned(text, learned.keys())
+
+    def _learned_for(self, site: str) -> dict[str, str]:
+        if site not in self._learned:
+            self._learned[site] = self.store.learned_lines(site, self.min_pages)
+        return self._learned[site]
+
+    def _purge(self, site: str, keys: set[str], learned: dict[str, str]) -> None:
+        """Remove newly learned lines from the site's already stored articles."""
+        for key in keys:
+            line = learned.get(key)
+            if not line:
+                continue
+            for article_id, text in self.store.articles_containing(site, line):
+                cleaned = boilerplate.remove_learned(text, {key})
+                if cleaned != text:
+                    self.store.replace_text(article_id, cleaned, word_count(cleaned))
+            log.info("site %s: learned boilerplate line %r", site, line)
+
+
+def _best_date(page: Page, extracted: Extracted) -> tuple[str | None, str | None]:
+    """Feed or sitemap date first (DATE-1), then the page's own, else unknown."""
+    if page.source_date:
+        return page.source_date, page.source_date_kind
+    return extracted.published_at, extracted.date_source

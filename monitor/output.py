@@ -1,0 +1,202 @@
+"""What the command line prints: progress, summaries, search results, status."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from monitor.config import Config, Site
+from monitor.crawl import CrawlReport, is_terminal, run_crawls
+from monitor.store import Store, crawl_error_counts, last_crawls, site_article_counts
+
+log = logging.getLogger(__name__)
+console = Console(stderr=True)
+
+
+def crawl_with_progress(
+    config: Config,
+    sites: Sequence[Site],
+    db_path: Path,
+    *,
+    max_pages: int | None = None,
+    refetch: Sequence[str] = (),
+    log_level: str = "INFO",
+) -> CrawlReport:
+    """Run the crawls with a live display on a terminal, plain log lines otherwise."""
+    if not is_terminal():
+        return run_crawls(
+            config, sites, db_path, max_pages=max_pages, refetch=refetch, log_level=log_level
+        )
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} pages  {task.fields[line]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        tasks = {s.name: progress.add_task(s.name, total=None, line="") for s in sites}
+
+        def update(stats: dict[str, dict[str, Any]]) -> None:
+            for name, values in stats.items():
+                progress.update(tasks[name], **_progress_fields(values))
+
+        return run_crawls(
+            config,
+            sites,
+            db_path,
+            max_pages=max_pages,
+            refetch=refetch,
+            progress=update,
+            log_level="WARNING" if log_level == "INFO" else log_level,
+        )
+
+
+def _progress_fields(stats: dict[str, Any]) -> dict[str, Any]:
+    fetched = int(stats.get("monitor/fetched", 0))
+    discovered = int(stats.get("monitor/discovered", 0))
+    seen = int(stats.get("monitor/already_seen", 0))
+    line = (
+        f"new {stats.get('monitor/articles_new', 0)}  "
+        f"dup {stats.get('monitor/duplicates', 0)}  "
+        f"skipped {stats.get('monitor/skipped', 0)}  errors {stats.get('monitor/errors', 0)}"
+    )
+    return {"completed": fetched, "total": max(discovered - seen, fetched) or None, "line": line}
+
+
+def print_crawl_summary(report: CrawlReport) -> None:
+    """The closing summary: pages, new articles, skipped, errors, time, per site."""
+    for row in report.crawls:
+        failure = f" ({row['failure']})" if row.get("failure") else ""
+        click.echo(
+            f"{row['site']}: {row['status']}{failure}: {row['pages']} pages, "
+            f"{row['articles_new']} new articles, {row['duplicates']} duplicates, "
+            f"{_skipped(row)} skipped, {row['errors']} errors"
+        )
+    click.echo(
+        f"total: {report.total('pages')} pages, {report.total('articles_new')} new "
+        f"articles, {report.skipped()} skipped, {report.total('errors')} errors "
+        f"in {report.seconds:.1f}s"
+    )
+
+
+def _skipped(row: dict[str, Any]) -> int:
+    try:
+        return int(json.loads(row.get("stats") or "{}").get("counts", {}).get("skipped", 0))
+    except ValueError:
+        return 0
+
+
+def print_search(rows: list[dict[str, Any]], *, as_json: bool = False) -> None:
+    """Search results, newest first."""
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        when = (row.get("published_at") or row.get("fetched_at") or "")[:16].replace("T", " ")
+        size = row.get("cluster_size") or 1
+        story = f"  [story of {size}]" if size > 1 else ""
+        click.echo(f"{when}  {row['site']:<12} {row.get('title') or '(untitled)'}{story}")
+        click.echo(f"{'':18}{row['url']}")
+    click.echo(f"{len(rows)} article(s)")
+
+
+def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
+    """Per configured (or crawled) site: its last crawl, funnel and error kinds."""
+    crawls = {row["site"]: row for row in last_crawls(store)}
+    articles = site_article_counts(store)
+    names = sorted(set(config.sites) | set(crawls))
+    return [
+        _status_row(name, crawls.get(name), articles.get(name, 0), store, config) for name in names
+    ]
+
+
+def _status_row(
+    name: str, crawl: dict[str, Any] | None, articles: int, store: Store, config: Config
+) -> dict[str, Any]:
+    site = config.sites.get(name)
+    row: dict[str, Any] = {
+        "site": name,
+        "enabled": bool(site and site.enabled),
+        "articles": articles,
+        "last_crawl": None,
+        "failing": False,
+    }
+    if crawl is None:
+        return row
+    row["last_crawl"] = {
+        k: crawl[k]
+        for k in (
+            "id",
+            "started_at",
+            "finished_at",
+            "status",
+            "failure",
+            "pages",
+            "listings",
+            "discovered",
+            "fetched",
+            "extracted",
+            "articles_new",
+            "duplicates",
+            "matched",
+            "errors",
+        )
+    }
+    row["errors"] = crawl_error_counts(store, crawl["id"])
+    row["failing"] = crawl["status"] == "failed"
+    return row
+
+
+def print_status(rows: list[dict[str, Any]]) -> None:
+    """The status table."""
+    table = Table(
+        "site",
+        "last crawl",
+        "result",
+        "listings",
+        "found",
+        "fetched",
+        "extracted",
+        "new",
+        "dup",
+        "errors",
+        "articles",
+    )
+    for row in rows:
+        crawl = row["last_crawl"] or {}
+        result = crawl.get("status", "never crawled")
+        if crawl.get("failure"):
+            result += f" ({crawl['failure']})"
+        if not row["enabled"]:
+            result += " [disabled]"
+        table.add_row(
+            row["site"],
+            (crawl.get("started_at") or "-")[:16].replace("T", " "),
+            result,
+            *(
+                str(crawl.get(k, "-"))
+                for k in (
+                    "listings",
+                    "discovered",
+                    "fetched",
+                    "extracted",
+                    "articles_new",
+                    "duplicates",
+                    "errors",
+                )
+            ),
+            str(row["articles"]),
+        )
+    Console(width=140).print(table)
+    for row in rows:
+        if row.get("errors"):
+            kinds = ", ".join(f"{k} {n}" for k, n in row["errors"].items())
+            click.echo(f"{row['site']}: errors by kind: {kinds}")

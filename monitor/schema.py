@@ -1,0 +1,185 @@
+"""The SQLite schema, as versioned migrations (the schema is a public interface).
+
+Each migration is applied once, in order, recorded in ``_sqlite_migrations``;
+`monitor.store.open_store` applies pending ones under one write lock.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("pressmon")
+FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
+
+
+@MIGRATIONS(name="0001_foundation")
+def _foundation(db: Database) -> None:
+    """Articles, the URLs they were seen under, crawl bookkeeping and search."""
+    _create_articles(db)
+    _create_crawl_tables(db)
+    _create_cache_tables(db)
+    ensure_fts(db)
+
+
+def _create_articles(db: Database) -> None:
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "date_source": str,
+            "fetched_at": str,
+            "updated_at": str,
+            "language": str,
+            "text": str,
+            "content_hash": str,
+            "cluster_id": int,
+            "word_count": int,
+            "partial": int,
+            "encoding_suspect": int,
+        },
+        pk="id",
+        not_null={"url", "site", "fetched_at", "text", "content_hash"},
+        defaults={"partial": 0, "encoding_suspect": 0, "word_count": 0},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["site", "fetched_at"])
+    db["articles"].create_index(["fetched_at"])
+    db["articles"].create_index(["cluster_id"])
+    db["article_urls"].create(
+        {"id": int, "url": str, "article_id": int, "site": str, "first_seen": str},
+        pk="id",
+        not_null={"url", "article_id"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_urls"].create_index(["url"], unique=True)
+    db["article_urls"].create_index(["article_id"])
+    db["article_revisions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "title": str,
+            "text": str,
+            "content_hash": str,
+            "fetched_at": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_revisions"].create_index(["article_id"])
+
+
+def _create_crawl_tables(db: Database) -> None:
+    db["crawls"].create(
+        {
+            "id": int,
+            "site": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "pages": int,
+            "listings": int,
+            "discovered": int,
+            "fetched": int,
+            "extracted": int,
+            "articles_new": int,
+            "duplicates": int,
+            "matched": int,
+            "errors": int,
+            "failure": str,
+            "stats": str,
+        },
+        pk="id",
+        not_null={"site", "started_at", "status"},
+        defaults={
+            k: 0
+            for k in (
+                "pages",
+                "listings",
+                "discovered",
+                "fetched",
+                "extracted",
+                "articles_new",
+                "duplicates",
+                "matched",
+                "errors",
+            )
+        },
+    )
+    db["crawls"].create_index(["site", "started_at"])
+    db["crawl_errors"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "site": str,
+            "url": str,
+            "kind": str,
+            "message": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["crawl_errors"].create_index(["crawl_id"])
+    db["crawl_errors"].create_index(["site", "kind"])
+    db["seen_urls"].create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "outcome": str,
+            "kind": str,
+            "status": int,
+            "article_id": int,
+            "first_fetched": str,
+            "last_fetched": str,
+            "attempts": int,
+        },
+        pk="id",
+        not_null={"url", "outcome"},
+        defaults={"attempts": 0},
+    )
+    db["seen_urls"].create_index(["url"], unique=True)
+    db["seen_urls"].create_index(["site", "outcome"])
+
+
+def _create_cache_tables(db: Database) -> None:
+    db["http_cache"].create(
+        {
+            "url": str,
+            "site": str,
+            "kind": str,
+            "etag": str,
+            "last_modified": str,
+            "fetched_at": str,
+            "status": int,
+            "links": int,
+        },
+        pk="url",
+    )
+    db["boilerplate_lines"].create(
+        {"site": str, "key": str, "line": str, "pages": int, "learned_at": str},
+        pk=("site", "key"),
+    )
+
+
+def ensure_fts(db: Database) -> None:
+    """(Re)create the FTS5 index over articles and its sync triggers (DB-6)."""
+    db["articles"].enable_fts(
+        ["title", "text"],
+        fts_version="FTS5",
+        create_triggers=True,
+        replace=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+
+
+def missing_fts_triggers(db: Database) -> list[str]:
+    """Names of FTS sync triggers that are missing (empty when search is in sync)."""
+    present = {trigger.name for trigger in db.triggers}
+    return [name for name in FTS_TRIGGERS if name not in present]

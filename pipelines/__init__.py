@@ -1,0 +1,1 @@
+"""Scrapy item pipelines: thin adapters over the steps in ``monitor``."""

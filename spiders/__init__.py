@@ -1,0 +1,1 @@
+"""Scrapy spiders: the generic ``news`` spider (and any site that truly needs code)."""

@@ -1,0 +1,64 @@
+"""Shared fixtures: the sample site on loopback, config homes, the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.samplesite import SampleSite, sample_site_root
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def sample_site() -> Iterator[SampleSite]:
+    """The bundled sample site, served on a free port of 127.0.0.1."""
+    with SampleSite(sample_site_root()) as server:
+        yield server
+
+
+def write_home(
+    home: Path, base_url: str, *, settings: str = "", sites_dir: Path | None = None
+) -> Path:
+    """A config directory whose sites are the sample site's, with ``{base_url}`` filled in."""
+    (home / "sites").mkdir(parents=True, exist_ok=True)
+    (home / "settings.toml").write_text(settings, encoding="utf-8")
+    for source in sorted((sites_dir or sample_site_root() / "sites").glob("*.toml")):
+        text = source.read_text(encoding="utf-8").replace("{base_url}", base_url)
+        (home / "sites" / source.name).write_text(text, encoding="utf-8")
+    return home
+
+
+def manifest() -> list[dict]:
+    """The sample site's pages with their expected outcomes."""
+    data = tomllib.loads((sample_site_root() / "MANIFEST.toml").read_text(encoding="utf-8"))
+    return data["page"]
+
+
+def furniture() -> list[str]:
+    """Lines of page furniture that must never reach stored text."""
+    data = tomllib.loads((sample_site_root() / "MANIFEST.toml").read_text(encoding="utf-8"))
+    return list(data.get("furniture", []))
+
+
+def pressmon(
+    *args: str, cwd: Path | None = None, timeout: float = 240, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m monitor ARGS`` in a fresh process (the reactor runs once per process)."""
+    full_env = {**os.environ, "PYTHONUTF8": "1", **(env or {})}
+    full_env.pop("PRESSMON_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )

@@ -1,0 +1,181 @@
+"""End to end: a real crawl of the sample site on 127.0.0.1 into a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from monitor.samplesite import SampleSite, sample_site_root
+from monitor.store import Store, open_store
+from tests.conftest import furniture, manifest, pressmon, write_home
+
+ERROR_KIND = {"listing": "listing", "error": "http_500", "challenge": "challenge"}
+
+
+@dataclass
+class Crawled:
+    """Two crawls of the sample site, and what the server saw each time."""
+
+    server: SampleSite
+    db: Path
+    home: Path
+    first: object
+    second: object
+    first_requests: list[str]
+    second_requests: list[str]
+
+    def store(self) -> Store:
+        return open_store(self.db)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    with SampleSite(sample_site_root()) as server:
+        home = write_home(tmp / "home", server.base_url)
+        db = tmp / "monitor.db"
+        first = pressmon("--home", str(home), "--db", str(db), "crawl")
+        first_requests = list(server.requests)
+        second = pressmon("--home", str(home), "--db", str(db), "crawl")
+        second_requests = list(server.requests[len(first_requests) :])
+        yield Crawled(server, db, home, first, second, first_requests, second_requests)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def pages(outcome: str) -> list[dict]:
+    """Manifest pages with this outcome (listings: only those at article URLs)."""
+    found = [p for p in manifest() if p["outcome"] == outcome]
+    if outcome == "listing":
+        found = [p for p in found if p.get("kind") == "article-url"]
+    return found
+
+
+def test_crawl_succeeds_with_a_summary(crawled: Crawled) -> None:
+    assert crawled.first.returncode == 0, crawled.first.stderr[-3000:]
+    assert "new articles" in crawled.first.stdout
+    assert "Traceback" not in crawled.first.stderr
+
+
+def test_exactly_the_expected_articles_are_stored(crawled: Crawled) -> None:
+    store = crawled.store()
+    stored = {path_of(r["url"]): r for r in store.rows("SELECT url, site, title FROM articles")}
+    store.close()
+    expected = {p["path"]: p for p in pages("article")}
+    assert set(stored) == set(expected)
+    for path, page in expected.items():
+        assert stored[path]["site"] == page["site"], path
+        if page.get("title"):
+            assert stored[path]["title"] == page["title"], path
+
+
+def test_the_tracking_copy_is_the_same_article(crawled: Crawled) -> None:
+    store = crawled.store()
+    for page in pages("duplicate"):
+        original = store.article_id_for_url(crawled.server.base_url + page["same_as"])
+        assert original is not None, page
+    assert store.scalar("SELECT count(*) FROM articles WHERE url LIKE '%utm_%'") == 0
+    store.close()
+
+
+def test_robots_txt_is_obeyed(crawled: Crawled) -> None:
+    disallowed = [p["path"] for p in pages("disallowed")]
+    assert disallowed
+    assert "/robots.txt" in {path_of(r) for r in crawled.first_requests}
+    for request in crawled.first_requests + crawled.second_requests:
+        assert not any(path_of(request).startswith(d) for d in disallowed), request
+
+
+def test_no_furniture_reaches_stored_text(crawled: Crawled) -> None:
+    lines = {line.strip().casefold() for line in furniture()}
+    assert {"most popular", "back to list"} <= lines
+    store = crawled.store()
+    texts = store.rows("SELECT url, text FROM articles")
+    store.close()
+    for row in texts:
+        for line in row["text"].split("\n"):
+            assert line.strip().casefold() not in lines, (row["url"], line)
+        assert "MOST POPULAR" not in row["text"], row["url"]
+        assert "Back to List" not in row["text"], row["url"]
+
+
+def test_must_contain_lines_survive(crawled: Crawled) -> None:
+    store = crawled.store()
+    for page in pages("article"):
+        text = store.scalar(
+            "SELECT title || char(10) || text FROM articles WHERE url = ?",
+            [crawled.server.base_url + page["path"]],
+        )
+        for needle in page.get("must_contain", []):
+            assert needle in text, (page["path"], needle)
+    store.close()
+
+
+def test_the_korean_page_is_readable_korean(crawled: Crawled) -> None:
+    store = crawled.store()
+    rows = store.rows(
+        "SELECT text, language, encoding_suspect FROM articles WHERE text LIKE '%사드%'"
+    )
+    store.close()
+    assert rows, "no stored article contains 사드"
+    assert rows[0]["language"] == "ko"
+    assert "\ufffd" not in rows[0]["text"]
+
+
+def test_pages_without_articles_are_recorded_with_their_kind(crawled: Crawled) -> None:
+    store = crawled.store()
+    for outcome, kind in ERROR_KIND.items():
+        for page in pages(outcome):
+            url = crawled.server.base_url + page["path"]
+            kinds = {
+                r["kind"] for r in store.rows("SELECT kind FROM crawl_errors WHERE url = ?", [url])
+            }
+            assert kind in kinds, (page["path"], kinds)
+            assert store.article_id_for_url(url) is None
+    store.close()
+
+
+def test_the_funnel_adds_up(crawled: Crawled) -> None:
+    store = crawled.store()
+    rows = store.rows("SELECT * FROM crawls ORDER BY id")
+    articles = store.scalar("SELECT count(*) FROM articles")
+    store.close()
+    assert len(rows) == 4
+    first, second = rows[:2], rows[2:]
+    assert {r["status"] for r in rows} == {"ok"}
+    assert sum(r["articles_new"] for r in first) == articles
+    assert all(r["listings"] > 0 and r["discovered"] > 0 for r in first)
+    assert sum(r["articles_new"] for r in second) == 0
+
+
+def test_a_second_crawl_requests_no_article_page(crawled: Crawled) -> None:
+    assert crawled.second.returncode == 0, crawled.second.stderr[-3000:]
+    article_paths = {
+        p["path"].split("?")[0]
+        for outcome in ("article", "duplicate", "listing")
+        for p in pages(outcome)
+    }
+    requested = {path_of(r).split("?")[0] for r in crawled.second_requests}
+    assert requested, "the second crawl fetched nothing at all"
+    assert not requested & article_paths
+
+
+def test_status_reports_each_site(crawled: Crawled) -> None:
+    result = pressmon("--home", str(crawled.home), "--db", str(crawled.db), "status", "--json")
+    assert result.returncode == 0, result.stderr
+    assert '"site": "herald"' in result.stdout and '"site": "daily"' in result.stdout
+
+
+def test_search_finds_the_seed_story(crawled: Crawled) -> None:
+    result = pressmon("--home", str(crawled.home), "--db", str(crawled.db), "search", "hotline")
+    assert result.returncode == 0, result.stderr
+    assert "China raises concerns over missile defense" in result.stdout
+    korean = pressmon("--home", str(crawled.home), "--db", str(crawled.db), "search", "사드")
+    assert "1 article" in korean.stdout or "article(s)" in korean.stdout

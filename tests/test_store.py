@@ -1,0 +1,218 @@
+"""The SQLite store: schema, transactions, incremental bookkeeping, search."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.schema import missing_fts_triggers
+from monitor.store import (
+    ERROR_RETRY_LIMIT,
+    ArticleRecord,
+    Store,
+    fts_phrase_query,
+    last_crawls,
+    open_store,
+    search_articles,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = open_store(tmp_path / "m.db")
+    yield store
+    store.close()
+
+
+def record(url: str, text: str = "Body text about THAAD.", **extra) -> ArticleRecord:
+    values = dict(
+        url=url,
+        site="herald",
+        title="Title",
+        author=None,
+        published_at="2015-02-04T11:14:00Z",
+        date_source="meta",
+        fetched_at="2015-02-04T12:00:00Z",
+        language="en",
+        text=text,
+        content_hash=f"h-{url}",
+        word_count=len(text.split()),
+    )
+    values.update(extra)
+    return ArticleRecord(**values)
+
+
+def test_new_database_has_the_public_tables_in_wal_mode(store: Store) -> None:
+    names = set(store.db.table_names())
+    assert {
+        "articles",
+        "article_urls",
+        "article_revisions",
+        "seen_urls",
+        "crawls",
+        "crawl_errors",
+        "articles_fts",
+        "http_cache",
+        "boilerplate_lines",
+    } <= names
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA busy_timeout") >= 5000
+    assert not missing_fts_triggers(store.db)
+
+
+def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
+    open_store(tmp_path / "m.db").close()
+    store = open_store(tmp_path / "m.db")
+    names = [r["name"] for r in store.rows("SELECT name FROM _sqlite_migrations")]
+    assert names == sorted(set(names))
+    store.close()
+
+
+def test_lost_fts_triggers_are_rebuilt_and_search_stays_in_sync(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "m.db")
+    for name in ("articles_ai", "articles_ad", "articles_au"):
+        store.db.execute(f"DROP TRIGGER {name}")
+    store.close()
+    store = open_store(tmp_path / "m.db")
+    with store.write():
+        store.insert_article(record("https://x.test/a", "Seoul agreed to a hotline"))
+    assert [r["url"] for r in search_articles(store, "hotline")] == ["https://x.test/a"]
+    store.close()
+
+
+def test_insert_article_is_its_own_story_and_knows_its_url(store: Store) -> None:
+    with store.write():
+        article_id = store.insert_article(record("https://x.test/a"))
+    row = store.article(article_id)
+    assert row["cluster_id"] == article_id
+    assert store.article_id_for_url("https://x.test/a") == article_id
+    assert store.article_id_for_hash("h-https://x.test/a") == article_id
+
+
+def test_a_failed_batch_leaves_nothing_behind(store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError), store.write():
+        store.insert_article(record("https://x.test/a"))
+        store.insert_article(record("https://x.test/a"))
+    assert store.scalar("SELECT count(*) FROM articles") == 0
+
+
+def test_should_fetch_follows_the_outcome_of_the_last_fetch(store: Store) -> None:
+    url = "https://x.test/a"
+    assert store.should_fetch(url)
+    with store.write():
+        store.mark_seen(url, "herald", "article")
+    assert not store.should_fetch(url)
+    assert store.should_fetch(url, announced="2999-01-01T00:00:00Z")
+    assert not store.should_fetch(url, announced="2000-01-01T00:00:00Z")
+
+
+def test_errors_are_retried_on_a_few_later_crawls_only(store: Store) -> None:
+    url = "https://x.test/broken"
+    for attempt in range(ERROR_RETRY_LIMIT):
+        assert store.should_fetch(url), attempt
+        with store.write():
+            store.record_error(None, "herald", url, "http_500", "HTTP 500", status=500)
+    assert not store.should_fetch(url)
+    assert store.scalar("SELECT attempts FROM seen_urls WHERE url = ?", [url]) == 3
+
+
+def test_not_article_pages_are_settled_at_once(store: Store) -> None:
+    with store.write():
+        store.record_error(None, "herald", "https://x.test/list", "listing", "a listing")
+    assert not store.should_fetch("https://x.test/list")
+
+
+def test_source_errors_do_not_mark_the_url_seen(store: Store) -> None:
+    with store.write():
+        store.record_error(
+            None, "herald", "https://x.test/rss", "http_403", "feed: 403", page=False
+        )
+    assert store.should_fetch("https://x.test/rss")
+    assert store.scalar("SELECT count(*) FROM crawl_errors") == 1
+
+
+def test_validators_round_trip(store: Store) -> None:
+    assert store.validators("https://x.test/rss") == (None, None)
+    with store.write():
+        store.save_validators(
+            "https://x.test/rss",
+            "herald",
+            "feed",
+            etag='"abc"',
+            last_modified="Wed, 04 Feb 2015 11:00:00 GMT",
+            status=200,
+            links=3,
+        )
+    assert store.validators("https://x.test/rss") == ('"abc"', "Wed, 04 Feb 2015 11:00:00 GMT")
+
+
+def test_a_crawl_left_running_is_aborted_by_the_next_start(store: Store) -> None:
+    first = store.start_crawl("herald")
+    other = store.start_crawl("daily")
+    second = store.start_crawl("herald")
+    assert store.crawl(first)["status"] == "aborted"
+    assert store.crawl(other)["status"] == "running"
+    store.finish_crawl(second, "ok", {"articles_new": 3, "pages": 9})
+    row = store.crawl(second)
+    assert (row["status"], row["articles_new"], row["pages"]) == ("ok", 3, 9)
+    assert {r["site"]: r["id"] for r in last_crawls(store)} == {"daily": other, "herald": second}
+
+
+def test_learned_lines_cross_the_threshold_once(store: Store) -> None:
+    lines = {"k1": "MOST POPULAR", "k2": "Back to List"}
+    learned = []
+    with store.write():
+        for _ in range(6):
+            learned.append(store.learn_lines("herald", lines, min_pages=5))
+    assert learned[:4] == [set()] * 4
+    assert learned[4] == {"k1", "k2"}
+    assert learned[5] == set()
+    assert store.learned_lines("herald", 5) == lines
+    assert store.learned_lines("daily", 5) == {}
+
+
+def test_search_quotes_user_input_and_filters(store: Store) -> None:
+    with store.write():
+        store.insert_article(record("https://x.test/a", "A hotline between ministries"))
+        store.insert_article(record("https://x.test/b", "Nothing to see", site="daily"))
+    for hostile in ['foo"', "AND", "NEAR(", "x OR 1=1; DROP TABLE articles"]:
+        assert search_articles(store, hostile) == []
+    assert len(search_articles(store, "hotline", site="herald")) == 1
+    assert search_articles(store, "hotline", site="daily") == []
+    assert search_articles(store, "hotline", since="2015-02-05") == []
+    assert fts_phrase_query('say "hi"') == '"say" """hi"""'
+
+
+def test_korean_search_finds_words_inside_words(store: Store) -> None:
+    with store.write():
+        store.insert_article(record("https://x.test/ko", "정부는 사드를 배치했다"))
+    assert len(search_articles(store, "사드")) == 1
+
+
+def test_committed_rows_survive_kill_9(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    script = (
+        "import os, sys\n"
+        "from monitor.store import open_store, ArticleRecord\n"
+        f"s = open_store({str(db)!r})\n"
+        "for i in range(20):\n"
+        "    with s.write():\n"
+        "        s.insert_article(ArticleRecord(url=f'https://x.test/{i}', site='h', title='t',"
+        " author=None, published_at=None, date_source=None, fetched_at='2015-01-01T00:00:00Z',"
+        " language='en', text=f'text {i}', content_hash=str(i), word_count=2))\n"
+        "s.db.conn.execute('BEGIN IMMEDIATE')\n"
+        's.db.execute("INSERT INTO crawls (site, started_at, status) '
+        "VALUES ('h', 'x', 'running')\")\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], check=False)
+    assert proc.returncode == -9
+    store = open_store(db)
+    assert store.scalar("SELECT count(*) FROM articles") == 20
+    assert store.scalar("SELECT count(*) FROM crawls") == 0
+    assert store.scalar("PRAGMA integrity_check") == "ok"
+    store.close()
