@@ -40,8 +40,9 @@ class Context:
 
     @property
     def db_path(self) -> Path:
-        """``--db``, else the database named in settings."""
-        return Path(self.db_option) if self.db_option else self.config.db_path
+        """``--db``, else the database named in settings (the config is validated either way)."""
+        config = self.config
+        return Path(self.db_option) if self.db_option else config.db_path
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -124,7 +125,7 @@ def search(
     """Search stored articles (every word must occur), newest first."""
     if not query.strip() or len(query) > 500:
         raise click.BadParameter("give 1 to 500 characters", param_hint="QUERY")
-    store = open_store(ctx.db_path)
+    store = open_store(ctx.db_path)  # ctx.db_path validates the config first
     try:
         rows = search_articles(
             store, query, since=_day(since), until=_day(until, 1), site=site, limit=limit

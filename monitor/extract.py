@@ -67,10 +67,12 @@ log = logging.getLogger(__name__)
 # -- decoding -----------------------------------------------------------------
 
 _C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_META_TAG = re.compile(r"<meta\b[^<>]*>", re.IGNORECASE)
 _XML_DECL = re.compile(r"\s*<\?xml[^>]*?encoding\s*=\s*[\"']?([\w-]+)", re.IGNORECASE)
 _TAG_BYTES = re.compile(rb"<[^<>]*>")
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_UTF8_LEAD = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_UTF8_MIN = 4
 _META_SCAN = 64 * 1024
 _SNIFF_SAMPLE = 32 * 1024
 _BAD_RATIO = 0.02
@@ -166,8 +168,9 @@ def _meta_encoding(body: bytes) -> str | None:
 
 def _from_declared(body: bytes, declared: list[tuple[str, str]], language: str | None) -> Decoded:
     """Use the first declared charset that decodes cleanly; fall back to the others, then sniff."""
-    if _single_byte(declared[0][1]) and _is_utf8(body):
-        return _finish(body.decode("utf-8"), "utf-8", "detected", language)
+    if declared[0][1] != "utf-8" and _clearly_utf8(body):
+        source = "meta" if ("meta", "utf-8") in declared else "detected"
+        return _finish(body.decode("utf-8"), "utf-8", source, language)
     tried: list[tuple[float, str, str, str]] = []
     for source, encoding in _candidates(body, declared, language):
         if any(encoding == known for _, _, known, _ in tried):
@@ -272,6 +275,12 @@ def _is_utf8(body: bytes) -> bool:
     return not body.isascii() and _decodes(body, "utf-8")
 
 
+def _clearly_utf8(body: bytes) -> bool:
+    """Valid UTF-8 with several multi-byte characters: never an accident of another codec."""
+    multibyte = len(_UTF8_LEAD.findall(body, 0, _SNIFF_SAMPLE * 8))
+    return multibyte >= _UTF8_MIN and _decodes(body, "utf-8")
+
+
 @lru_cache(maxsize=64)
 def _single_byte(encoding: str) -> bool:
     """True for codecs that map each high byte to one character (cp1252, koi8-r, latin-…)."""
@@ -294,23 +303,21 @@ def _primary(language: str | None) -> str | None:
 
 _SPACE = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
-_INVISIBLE = re.compile(
-    r"<(script|style|noscript|template|svg|head|title|select)\b[^>]*>.*?</\1\s*>|<!--.*?-->",
-    re.IGNORECASE | re.DOTALL,
-)
-_BLOCK_TAG = re.compile(
-    r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dd|dt|tr|td|th|table|blockquote|article|section|header"
-    r"|footer|nav|aside|main|form|figure|figcaption|br|hr)\b[^>]*>",
-    re.IGNORECASE,
-)
-_ANY_TAG = re.compile(r"<[^>]*>")
+# One linear pass over the markup (no backtracking on unclosed tags or comments).
+_TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([a-zA-Z][\w:-]*)[^<>]*>|[^<]+|<", re.DOTALL)
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "title", "select"})
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dd", "dt", "tr",
+     "td", "th", "table", "blockquote", "article", "section", "header", "footer", "nav", "aside",
+     "main", "form", "figure", "figcaption", "br", "hr"}
+)  # fmt: skip
 _HTML_TAG = re.compile(
     r"<(?:!doctype|html|head|body|div|p|article|main|section|span|table|title|meta|h[1-6]|a|br"
     r"|ul|li|font|center|img|form|script)\b",
     re.IGNORECASE,
 )
 _XML_DECL_TEXT = re.compile(r"^\s*<\?xml[^>]*>")
-_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title\b[^<>]*>([^<]*)", re.IGNORECASE)
 _FAILURES = (
     ValueError,
     TypeError,
@@ -335,6 +342,8 @@ _TEMPLATE = Extractor(config=_CONFIG, output_format="python", comments=False, wi
 _LARGE_BODY = 5_000
 _RESCUE_MIN = 250
 _PARTIAL_CHARS = 250
+_MIN_TEXT = 20
+_MARKUP_SHARE = 0.01
 _TEASER_CHARS = 1_500
 
 
@@ -382,8 +391,9 @@ def _extract(html: str, url: str, language: str | None, boilerplate: tuple[str, 
     raw, detail = _raw_text(document, tree, html, page_text, url)
     title = _title(document, meta)
     text = _clean_text(raw, title, boilerplate)
-    if not text:
-        return _skip(url, "empty", detail or "no article text on the page")
+    if len(text) < _MIN_TEXT:
+        why = f"only {len(text)} characters of text" if text else "no article text on the page"
+        return _skip(url, "empty", detail or why)
     if tree is not None and _mostly_headlines(text, tree):
         return _skip(url, "listing", "the extracted text is mostly headline links")
     published_at, date_source = _find_date(meta, page_text, url, document)
@@ -407,10 +417,20 @@ def _skip(url: str, reason: str, detail: str) -> Extracted:
 
 
 def _page_text(html: str) -> str:
-    """The page's visible text by regex (any nesting depth): one block per line."""
-    text = _BLOCK_TAG.sub("\n", _INVISIBLE.sub(" ", html))
-    text = htmllib.unescape(_ANY_TAG.sub("", text))
-    lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    """The page's visible text, one block per line, without a parser (any nesting depth)."""
+    parts: list[str] = []
+    hidden = ""
+    for match in _TOKEN.finditer(html):
+        closing, tag = match.group(1), (match.group(2) or "").lower()
+        if hidden:
+            hidden = "" if closing and tag == hidden else hidden
+        elif tag in _HIDDEN_TAGS and not closing:
+            hidden = tag
+        elif tag:
+            parts.append("\n" if tag in _BLOCK_TAGS else "")
+        elif not match.group().startswith("<!--"):
+            parts.append(match.group())
+    lines = (_SPACE.sub(" ", line).strip() for line in htmllib.unescape("".join(parts)).split("\n"))
     return "\n".join(line for line in lines if line)
 
 
@@ -432,9 +452,8 @@ def _resplit(text: str, page_text: str) -> str:
         if flat.startswith(line, position):
             found.append(line)
             position += len(line)
-            position += len(flat[position : position + 8]) - len(
-                flat[position : position + 8].lstrip()
-            )
+            while flat[position : position + 1].isspace():
+                position += 1
     return "\n".join(found) if len(found) > 1 and position >= len(flat) else text
 
 
@@ -480,7 +499,14 @@ def _raw_text(
     rescued = baseline(tree)[1] if tree is not None else ""
     if len(rescued.strip()) >= _RESCUE_MIN:
         return rescued, "fallback: trafilatura baseline (main extraction was empty)"
+    if _looks_like_markup(page_text):
+        return "", "nothing extracted; the page text is broken markup"
     return page_text, "fallback: tag-stripped page text (main extraction was empty)"
+
+
+def _looks_like_markup(text: str) -> bool:
+    """True when ``text`` is full of ``<``, ``>`` and ``=``: tags the page never closed."""
+    return sum(text.count(char) for char in "<>=") > _MARKUP_SHARE * len(text)
 
 
 # -- pages that hold no article ----------------------------------------------
@@ -517,10 +543,10 @@ _CHALLENGE_MARKERS = (
 )
 _SHELL_TEXT_MAX = 200
 _ROOT_DIV = re.compile(
-    r"<div\b[^>]*\bid=[\"']?(?:root|app|__next|__nuxt|main-app|svelte)[\"']?[^>]*>\s*</div>",
+    r"<div\b[^<>]*\bid=[\"']?(?:root|app|__next|__nuxt|main-app|svelte)[\"']?[^<>]*>\s*</div>",
     re.IGNORECASE,
 )
-_NOSCRIPT_JS = re.compile(r"<noscript\b[^>]*>.{0,500}?javascript", re.IGNORECASE | re.DOTALL)
+_NOSCRIPT_JS = re.compile(r"<noscript\b[^<>]*>.{0,500}?javascript", re.IGNORECASE | re.DOTALL)
 
 
 def _classify_raw(html: str, page_text: str, url: str) -> Extracted | None:
@@ -567,7 +593,7 @@ def _is_challenge(html: str, page_text: str) -> bool:
     if len(page_text) > _CHALLENGE_TEXT_MAX:
         return False
     lowered = html[:200_000].lower()
-    match = _TITLE.search(lowered)
+    match = _TITLE.search(lowered, 0, 20_000)
     title = _SPACE.sub(" ", htmllib.unescape(match.group(1))).strip() if match else ""
     if title.startswith(_CHALLENGE_TITLES):
         return True
@@ -745,7 +771,7 @@ def _linked_data(tree: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
             continue
         try:
             data = json.loads(script.text or "")
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         stack = [data]
         while stack:

@@ -148,3 +148,9 @@ def test_replacement_characters_left_make_the_page_suspect() -> None:
     body = html("garbage \xff\xfe\xfd" * 20).encode("latin-1")
     result = decode_body(body, "text/html; charset=utf-8")
     assert result.suspect
+
+
+def test_stale_euc_kr_header_on_a_utf8_page() -> None:
+    head = '<meta charset="utf-8">'
+    result = decode_body(html(KOREAN, head).encode("utf-8"), "text/html; charset=euc-kr")
+    assert (result.text, result.encoding, result.source) == (html(KOREAN, head), "utf-8", "meta")
