@@ -15,7 +15,6 @@ from monitor.store import open_store
 from pipelines.extract import ExtractPipeline
 from pipelines.store import StorePipeline
 
-
 ARTICLE_HTML = """<html lang="en"><head><title>Hotline agreed | Seoul Herald</title>
 <meta property="article:published_time" content="2015-02-04T20:14:00+09:00"></head>
 <body><nav><a href="/">Home</a></nav><article><h1>Hotline agreed</h1>
