@@ -76,7 +76,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？다]\W*$")
 _SHORT = 160
 PAYWALL = re.compile(
     r"subscribe (?:now )?to (?:read|continue|unlock)|to continue reading|subscribers only"
-    r"|for subscribers|already a subscriber|(?:sign|log) in to (?:read|continue)"
+    r"|already a subscriber|(?:sign|log) in to (?:read|continue)"
     r"|register to (?:read|continue)|create a free account to"
     r"|this (?:article|story|content) is (?:only )?(?:available|reserved) (?:to|for)"
     r"|유료\s*(?:회원|기사)|구독자\s*전용|로그인\s*후\s*(?:이용|열람)",

@@ -22,6 +22,7 @@ JSON-LD), ``page`` (a date printed on the page) or ``url``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html as htmllib
 import json
 import logging
@@ -389,25 +390,30 @@ def _extract(html: str, url: str, language: str | None, boilerplate: tuple[str, 
         return _skip(url, "listing", why)
     document = _run_trafilatura(tree, url)
     raw, detail = _raw_text(document, tree, html, page_text, url)
-    title = _title(document, meta)
-    text = _clean_text(raw, title, boilerplate)
+    text = _clean_text(raw, _title(document, meta), boilerplate)
     if len(text) < _MIN_TEXT:
         why = f"only {len(text)} characters of text" if text else "no article text on the page"
         return _skip(url, "empty", detail or why)
     if tree is not None and _mostly_headlines(text, tree):
         return _skip(url, "listing", "the extracted text is mostly headline links")
+    found = Extracted(text=text, language=_primary(language), detail=detail)
+    return _with_metadata(found, document, meta, raw, page_text, url)
+
+
+def _with_metadata(
+    found: Extracted, document: Document | None, meta: _Meta, raw: str, page_text: str, url: str
+) -> Extracted:
+    """``found`` (text, site language, detail) completed with the page's metadata."""
     published_at, date_source = _find_date(meta, page_text, url, document)
-    return Extracted(
-        text=text,
-        title=title,
-        author=_author(meta, document, text),
+    return dataclasses.replace(
+        found,
+        title=_title(document, meta),
+        author=_author(meta, document, found.text),
         published_at=published_at,
         date_source=date_source,
-        language=meta.lang or _script_language(text) or _primary(language),
-        skip_reason=None,
-        partial=_is_partial(text, raw, page_text, meta),
+        language=meta.lang or _script_language(found.text) or found.language,
+        partial=_is_partial(found.text, raw, page_text, meta),
         canonical_url=meta.canonical,
-        detail=detail,
     )
 
 
@@ -614,10 +620,6 @@ def _is_js_shell(html: str, page_text: str) -> bool:
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "a", "select", "button"})
-_PARAGRAPHS = frozenset({"p", "blockquote", "pre"})
-_LEAF_CANDIDATES = frozenset({"div", "span", "font", "section", "td"})
-_BLOCKS = ("div", "p", "ul", "ol", "li", "table", "article", "section", "aside", "nav")
-_BLOCKS += ("header", "footer", "form", "dl", "h1", "h2", "h3", "h4", "h5", "h6")
 _LINK_SKIP = ("#", "javascript:", "mailto:", "tel:")
 
 
@@ -657,20 +659,44 @@ def _headline_links(tree: lxml.html.HtmlElement) -> int:
 
 
 def _longest_block(tree: lxml.html.HtmlElement) -> int:
+    """The longest run of non-link text in one element, outside headline items."""
     body = tree.find("body")
     root = body if body is not None else tree
-    return max((_block_len(el) for el in root.iter(lxml.etree.Element)), default=0)
+    marked = _holding_headlines(root)
+    return max((_block_len(el, marked) for el in root.iter(lxml.etree.Element)), default=0)
 
 
-def _block_len(element: Any) -> int:
-    """Characters of running, non-link text held directly by ``element`` and its paragraphs."""
+def _holding_headlines(root: Any) -> set[Any]:
+    """Every element that is or contains a headline link (lxml keeps these proxies stable)."""
+    marked: set[Any] = set()
+    for anchor in root.iter("a"):
+        if not _is_headline(_text_of(anchor)):
+            continue
+        marked.add(anchor)
+        for ancestor in anchor.iterancestors():
+            if ancestor in marked:
+                break
+            marked.add(ancestor)
+    return marked
+
+
+def _block_len(element: Any, marked: set[Any]) -> int:
+    """Non-link text of ``element`` and of its children that hold no headline link.
+
+    When headline items alternate with the counted children (headline, teaser,
+    headline, teaser…) the element is a list, and only its longest part counts.
+    """
     if element.tag in _NOT_TEXT:
         return 0
-    leaves = [child for child in element if _is_text_leaf(child)]
-    parts = [_direct_len(element), *(_unlinked_len(leaf) for leaf in leaves)]
-    headlines = sum(1 for child in element if _is_headline_item(child))
-    if headlines >= 3 and headlines * 2 >= len(leaves):
-        return max(parts)  # headline + teaser pairs: a list, not one text
+    parts = [_direct_len(element)]
+    headlines = 0
+    for child in element:
+        if child in marked:
+            headlines += 1
+        elif isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+            parts.append(_unlinked_len(child))
+    if headlines >= 3 and headlines * 2 >= len(parts) - 1:
+        return max(parts)
     return sum(parts)
 
 
@@ -679,23 +705,9 @@ def _direct_len(element: Any) -> int:
     return len((element.text or "").strip()) + tails
 
 
-def _is_text_leaf(child: Any) -> bool:
-    if child.tag in _PARAGRAPHS:
-        return True
-    return child.tag in _LEAF_CANDIDATES and next(child.iterdescendants(*_BLOCKS), None) is None
-
-
 def _unlinked_len(element: Any) -> int:
     linked = sum(len(_text_of(anchor)) for anchor in element.iter("a"))
     return max(len(_text_of(element)) - linked, 0)
-
-
-def _is_headline_item(child: Any) -> bool:
-    if not isinstance(child.tag, str) or child.tag in _NOT_TEXT - {"a"}:
-        return False
-    text = len(_text_of(child))
-    linked = sum(len(_text_of(anchor)) for anchor in child.iter("a"))
-    return text >= 15 and linked >= 0.6 * text
 
 
 def _mostly_headlines(text: str, tree: lxml.html.HtmlElement) -> bool:

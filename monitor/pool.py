@@ -52,7 +52,9 @@ class ExtractPool:
     tasks; ``memory_limit_mb`` caps each worker's address space (None: no
     cap). Workers are started with ``forkserver`` where available: forking
     the crawler itself (which runs threads) is unsafe, and the fork server
-    has imported trafilatura once so new workers start fast.
+    has imported trafilatura once so new workers start fast. As with any
+    non-fork start method, the program's main module must guard its entry
+    point (``if __name__ == "__main__":``); console scripts do.
     """
 
     def __init__(

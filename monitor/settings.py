@@ -21,7 +21,13 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt with the RFC 9309 policy: a 5xx robots.txt disallows the host (NET-10)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.RobotsPolicyMiddleware": 100,
     "spiders.middlewares.RetryAfterMiddleware": 560,
+    # redirect loops and redirects to self end in a recorded outcome (NET-5)
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.middlewares.LoopSafeRedirectMiddleware": 600,
 }
 
 ROBOTSTXT_OBEY = True

@@ -15,12 +15,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from spiders.middlewares import RateLimited, RedirectLoop
+
 _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
     ((CannotResolveHostError, DNSLookupError), "dns"),
     ((DownloadConnectionRefusedError,), "connection"),
     ((ResponseDataLossError,), "dataloss"),
-    ((DownloadCancelledError,), "too_large"),
+    ((DownloadCancelledError,), "too_large"),  # DOWNLOAD_MAXSIZE reached while downloading
     ((DownloadFailedError,), "connection"),
 )
 
@@ -31,6 +33,10 @@ def classify_failure(failure: Failure) -> tuple[str, int | None, str]:
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http_{status}", status, f"HTTP {status}"
+    if isinstance(exc, RateLimited):
+        return f"http_{exc.status}", exc.status, str(exc)
+    if isinstance(exc, RedirectLoop):
+        return "redirect_loop", None, str(exc)
     if isinstance(exc, IgnoreRequest):
         return _ignored(str(exc))
     for types, kind in _BY_TYPE:
@@ -42,13 +48,15 @@ def classify_failure(failure: Failure) -> tuple[str, int | None, str]:
 
 
 def _ignored(message: str) -> tuple[str, int | None, str]:
+    """Scrapy's own IgnoreRequest reasons, by their message."""
     lowered = message.lower()
     if "robots.txt" in lowered:
-        return "disallowed", None, "forbidden by robots.txt"
-    if "max size" in lowered or "maxsize" in lowered or "too large" in lowered:
+        return "disallowed", None, message if ":" in message else "forbidden by robots.txt"
+    if "download_maxsize" in lowered or "max size" in lowered or "too large" in lowered:
+        # HttpCompressionMiddleware: a compression bomb, stopped while inflating (NET-6)
         return "too_large", None, message or "response too large"
-    if "retry-after" in lowered:
-        return "http_429", 429, message
+    if "redirect" in lowered:
+        return "redirect_loop", None, message
     return "ignored", None, message or "request ignored"
 
 

@@ -202,6 +202,15 @@ def test_article_with_a_long_headline_box_is_not_a_listing() -> None:
     assert "harbour project number" not in result.text
 
 
+def test_wrapped_short_paragraphs_beside_headlines_are_an_article() -> None:
+    paragraph = (
+        "<div class='para'><p>The ferry crossed the strait in under an hour today, {}.</p></div>"
+    )
+    body = "".join(paragraph.format(f"said passenger number {i}") for i in range(6))
+    result = run(page(f"<div class='story'>{body}</div><ul>{headline_items(8)}</ul>"))
+    assert result.skip_reason is None and "passenger number 5" in result.text
+
+
 # -- dates --------------------------------------------------------------------------
 
 
