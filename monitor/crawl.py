@@ -82,17 +82,20 @@ def run_crawls(
     if progress is not None:
         _watch(crawlers, progress)
     process.start()
+    if progress is not None:
+        progress(_snapshot(crawlers))  # the final figures, after the last flush
     return _report(db_path, crawlers, time.monotonic() - started)
 
 
 def _watch(crawlers: list[Any], progress: Progress) -> None:
     from twisted.internet import task
 
-    def tick() -> None:
-        progress({c.spider.site.name: c.stats.get_stats() for c in crawlers if c.spider})
-
-    loop = task.LoopingCall(tick)
+    loop = task.LoopingCall(lambda: progress(_snapshot(crawlers)))
     loop.start(0.5, now=False)
+
+
+def _snapshot(crawlers: list[Any]) -> dict[str, dict[str, Any]]:
+    return {c.spider.site.name: c.stats.get_stats() for c in crawlers if c.spider}
 
 
 def _report(db_path: Path, crawlers: list[Any], seconds: float) -> CrawlReport:

@@ -62,7 +62,7 @@ def crawl_with_progress(
 def _progress_fields(stats: dict[str, Any]) -> dict[str, Any]:
     fetched = int(stats.get("monitor/fetched", 0))
     discovered = int(stats.get("monitor/discovered", 0))
-    seen = int(stats.get("monitor/already_seen", 0))
+    seen = int(stats.get("monitor/already_seen", 0)) + int(stats.get("robotstxt/forbidden", 0))
     line = (
         f"new {stats.get('monitor/articles_new', 0)}  "
         f"dup {stats.get('monitor/duplicates', 0)}  "

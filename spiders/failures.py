@@ -39,6 +39,9 @@ def classify_failure(failure: Failure) -> tuple[str, int | None, str]:
         return "redirect_loop", None, str(exc)
     if isinstance(exc, IgnoreRequest):
         return _ignored(str(exc))
+    if isinstance(exc, DownloadCancelledError) and not str(exc).strip():
+        # the streaming body passed DOWNLOAD_MAXSIZE (no Content-Length to refuse it by)
+        return "too_large", None, "download cancelled: body larger than DOWNLOAD_MAXSIZE"
     for types, kind in _BY_TYPE:
         if isinstance(exc, types):
             return kind, None, _message(exc)

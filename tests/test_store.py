@@ -216,3 +216,28 @@ def test_committed_rows_survive_kill_9(tmp_path: Path) -> None:
     assert store.scalar("SELECT count(*) FROM crawls") == 0
     assert store.scalar("PRAGMA integrity_check") == "ok"
     store.close()
+
+
+def test_concurrent_read_then_write_transactions_never_fail_busy(tmp_path: Path) -> None:
+    """DB-2: BEGIN IMMEDIATE makes two writers queue instead of failing with SQLITE_BUSY."""
+    db = tmp_path / "busy.db"
+    open_store(db).close()
+    script = (
+        "import sys\n"
+        "from monitor.store import open_store\n"
+        f"s = open_store({str(db)!r})\n"
+        "for i in range(150):\n"
+        "    url = f'https://x.test/{sys.argv[1]}/{i}'\n"
+        "    with s.write():\n"
+        "        if s.should_fetch(url):\n"
+        "            s.mark_seen(url, 'h', 'article')\n"
+    )
+    workers = [
+        subprocess.Popen([sys.executable, "-c", script, name], stderr=subprocess.PIPE, text=True)
+        for name in ("a", "b", "c")
+    ]
+    errors = [w.communicate(timeout=120)[1] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0], errors
+    store = open_store(db)
+    assert store.scalar("SELECT count(*) FROM seen_urls") == 450
+    store.close()
