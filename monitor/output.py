@@ -15,6 +15,7 @@ from rich.table import Table
 
 from monitor.config import Config, Site
 from monitor.crawl import CrawlReport, is_terminal, run_crawls
+from monitor.schema import FUNNEL
 from monitor.store import Store, crawl_error_counts, last_crawls, site_article_counts
 
 log = logging.getLogger(__name__)
@@ -133,43 +134,27 @@ def _status_row(
         return row
     row["last_crawl"] = {
         k: crawl[k]
-        for k in (
-            "id",
-            "started_at",
-            "finished_at",
-            "status",
-            "failure",
-            "pages",
-            "listings",
-            "discovered",
-            "fetched",
-            "extracted",
-            "articles_new",
-            "duplicates",
-            "matched",
-            "errors",
-        )
+        for k in ("id", "started_at", "finished_at", "status", "failure", "pages", *FUNNEL)
     }
     row["errors"] = crawl_error_counts(store, crawl["id"])
     row["failing"] = crawl["status"] == "failed"
     return row
 
 
+STATUS_COLUMNS = {
+    "listings": "listings",
+    "discovered": "found",
+    "fetched": "fetched",
+    "extracted": "extracted",
+    "articles_new": "new",
+    "duplicates": "dup",
+    "errors": "errors",
+}
+
+
 def print_status(rows: list[dict[str, Any]]) -> None:
     """The status table."""
-    table = Table(
-        "site",
-        "last crawl",
-        "result",
-        "listings",
-        "found",
-        "fetched",
-        "extracted",
-        "new",
-        "dup",
-        "errors",
-        "articles",
-    )
+    table = Table("site", "last crawl", "result", *STATUS_COLUMNS.values(), "articles")
     for row in rows:
         crawl = row["last_crawl"] or {}
         result = crawl.get("status", "never crawled")
@@ -181,18 +166,7 @@ def print_status(rows: list[dict[str, Any]]) -> None:
             row["site"],
             (crawl.get("started_at") or "-")[:16].replace("T", " "),
             result,
-            *(
-                str(crawl.get(k, "-"))
-                for k in (
-                    "listings",
-                    "discovered",
-                    "fetched",
-                    "extracted",
-                    "articles_new",
-                    "duplicates",
-                    "errors",
-                )
-            ),
+            *(str(crawl.get(k, "-")) for k in STATUS_COLUMNS),
             str(row["articles"]),
         )
     Console(width=140).print(table)

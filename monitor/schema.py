@@ -10,6 +10,17 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 MIGRATIONS = Migrations("pressmon")
+FUNNEL = (
+    "listings",
+    "discovered",
+    "fetched",
+    "extracted",
+    "articles_new",
+    "duplicates",
+    "matched",
+    "errors",
+)
+"""The crawl funnel columns of ``crawls``, in the order a page moves through them."""
 FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
 
 
@@ -96,20 +107,7 @@ def _create_crawl_tables(db: Database) -> None:
         },
         pk="id",
         not_null={"site", "started_at", "status"},
-        defaults={
-            k: 0
-            for k in (
-                "pages",
-                "listings",
-                "discovered",
-                "fetched",
-                "extracted",
-                "articles_new",
-                "duplicates",
-                "matched",
-                "errors",
-            )
-        },
+        defaults=dict.fromkeys(("pages", *FUNNEL), 0),
     )
     db["crawls"].create_index(["site", "started_at"])
     db["crawl_errors"].create(

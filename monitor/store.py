@@ -21,22 +21,12 @@ from sqlite_utils import Database
 
 from monitor import clock
 from monitor.errors import StoreError
-from monitor.schema import MIGRATIONS, ensure_fts, missing_fts_triggers
+from monitor.schema import FUNNEL, MIGRATIONS, ensure_fts, missing_fts_triggers
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 ERROR_RETRY_LIMIT = 3
-FUNNEL = (
-    "listings",
-    "discovered",
-    "fetched",
-    "extracted",
-    "articles_new",
-    "duplicates",
-    "matched",
-    "errors",
-)
 DONE_OUTCOMES = ("article", "duplicate", "not_article")
 
 
