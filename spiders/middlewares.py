@@ -71,12 +71,20 @@ class RetryAfterMiddleware:
         if wait > self.max_wait:
             key = self._slot_key(request)
             self.deferred[key] = (time.monotonic() + wait, response.status, wait)
-            log.warning("%s: HTTP %s with Retry-After %.0fs: deferring %s to a later crawl",
-                        request.url, response.status, wait, key)
+            log.warning(
+                "%s: HTTP %s with Retry-After %.0fs: deferring %s to a later crawl",
+                request.url,
+                response.status,
+                wait,
+                key,
+            )
             self.crawler.stats.inc_value("monitor/rate_limited/given_up")
             self._defer_queued(key)
-            raise RateLimited(f"HTTP {response.status} with Retry-After {wait:.0f}s: "
-                              "deferred to a later crawl", response.status, wait)
+            raise RateLimited(
+                f"HTTP {response.status} with Retry-After {wait:.0f}s: deferred to a later crawl",
+                response.status,
+                wait,
+            )
         self._slow_down(request, wait)
         log.info("%s: HTTP %s, waiting %.1fs (Retry-After)", request.url, response.status, wait)
         self.crawler.stats.inc_value("monitor/rate_limited/waited")
@@ -104,8 +112,11 @@ class RetryAfterMiddleware:
         if time.monotonic() >= until:
             del self.deferred[key]
             return None
-        return RateLimited(f"HTTP {status} with Retry-After {wait:.0f}s on this site: "
-                           "deferred to a later crawl", status, wait)
+        return RateLimited(
+            f"HTTP {status} with Retry-After {wait:.0f}s on this site: deferred to a later crawl",
+            status,
+            wait,
+        )
 
     def _slot_key(self, request: Request) -> str:
         downloader = self.crawler.engine.downloader if self.crawler.engine else None
@@ -136,7 +147,8 @@ class LoopSafeRedirectMiddleware(RedirectMiddleware):
     """
 
     def process_response(  # type: ignore[override]
-            self, request: Request, response: Response) -> Request | Response:
+        self, request: Request, response: Response
+    ) -> Request | Response:
         """Follow a redirect; let a revisited URL through once, stop a loop."""
         try:
             result = super().process_response(request, response)
@@ -163,8 +175,10 @@ def _carry_cookies(request: Request, response: Response, redirected: Request) ->
     if urlparse_cached(redirected).hostname != urlparse_cached(request).hostname:
         return
     jar = SimpleCookie()
-    for header in [redirected.headers.get("Cookie") or b"", *response.headers.getlist(
-            "Set-Cookie")]:
+    for header in [
+        redirected.headers.get("Cookie") or b"",
+        *response.headers.getlist("Set-Cookie"),
+    ]:
         try:
             jar.load(header.decode("latin-1"))
         except CookieError:

@@ -22,9 +22,9 @@ from twisted.python.failure import Failure
 
 from monitor import clock
 from monitor.config import Config, Site, load_config
+from monitor.decode import decode_body
 from monitor.discovery import Link, page_links, parse_feed, parse_sitemap
 from monitor.errors import ConfigError
-from monitor.extract import decode_body
 from monitor.items import FetchError, Page, SourceFetched
 from monitor.settings import crawl_settings
 from monitor.store import Store, open_store

@@ -73,8 +73,11 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
             self._settle(netloc, FixedRobots(True, f"robots.txt answered HTTP {status}"))
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        self._policy(netloc, f"allow all (robots.txt not fetched: {type(exc).__name__})",
-                     level=logging.WARNING)
+        self._policy(
+            netloc,
+            f"allow all (robots.txt not fetched: {type(exc).__name__})",
+            level=logging.WARNING,
+        )
         super()._robots_error(exc, netloc)
 
     def _settle(self, netloc: str, parser: FixedRobots) -> None:

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -61,7 +61,6 @@ class Server:
     sent: dict[str, int] = field(default_factory=dict)  # body bytes written, per path
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
     prefixes: dict[str, Route] = field(default_factory=dict)
 
     def route(self, path: str, route: Route) -> None:
@@ -94,7 +93,7 @@ class Server:
 class Handler(BaseHTTPRequestHandler):
     server_state: Server
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         state = self.server_state
         with state.lock:
             state.hits.append(Hit(self.path, time.monotonic(), dict(self.headers.items())))
@@ -108,8 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         except (ConnectionError, TimeoutError):
             pass  # the crawler hung up: expected for hangs, bombs and streams
 
-    def answer(self, status: int, body: str | bytes, headers: dict[str, str] | None = None
-               ) -> None:
+    def answer(self, status: int, body: str | bytes, headers: dict[str, str] | None = None) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         headers = {"Content-Type": HTML, **(headers or {})}
         self.send_response(status)
@@ -136,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
             with self.server_state.lock:
                 self.server_state.sent[self.path] = sent
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -164,17 +162,20 @@ def robots(server: Server) -> Iterator[Callable[[Route], None]]:
 
 # --- pages -----------------------------------------------------------------------------------
 
-WORDS = """ministry officials said monday defense missile battery deployment talks seoul beijing
+VOCABULARY = """
+ministry officials said monday defense missile battery deployment talks seoul beijing
 washington hotline military exercise reservists training budget parliament committee vote
-opposition lawmakers shipbuilders orders carrier exports growth quarter economy inflation rates
-central bank governor market investors shares index currency won dollar trade surplus deficit
-weather cold wave snow temperatures commuters subway schedules delays festival culture museum
-exhibition artists painting collection visitors tourism hotel airport flights passengers union
-strike wages negotiations factory workers production semiconductor chips smartphone research
-university students exam admissions teachers school reform housing prices apartments mortgage
-loans regulators policy election campaign candidates survey poll results voters region coast
-fishing boats harbor storm rescue coast guard hospital patients doctors vaccine clinic health
-""".split()
+opposition lawmakers shipbuilders orders carrier exports growth quarter economy inflation
+rates central bank governor market investors shares index currency won dollar trade surplus
+deficit weather cold wave snow temperatures commuters subway schedules delays festival
+culture museum exhibition artists painting collection visitors tourism hotel airport flights
+passengers union strike wages negotiations factory workers production semiconductor chips
+smartphone research university students exam admissions teachers school reform housing
+prices apartments mortgage loans regulators policy election campaign candidates survey poll
+results voters region coast fishing boats harbor storm rescue coast guard hospital patients
+doctors vaccine clinic health
+"""
+WORDS = VOCABULARY.split()
 
 
 def article_html(path: str) -> str:
@@ -187,8 +188,14 @@ def article_html(path: str) -> str:
 
     title = " ".join(rng.choice(WORDS) for _ in range(7)).capitalize()
     paragraphs = "\n".join(f"<p>{sentence()} {sentence()} {sentence()}</p>" for _ in range(6))
-    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
-                     "headline": title, "datePublished": "2015-02-04T09:00:00+09:00"})
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": "2015-02-04T09:00:00+09:00",
+        }
+    )
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{title} | Test Times</title>
 <meta property="og:type" content="article"><meta property="og:title" content="{title}">
@@ -201,11 +208,15 @@ def article_html(path: str) -> str:
 
 
 def rss(server: Server, paths: list[str], *, title: str = "Test Times") -> str:
-    items = "".join(f"<item><title>Story {i}</title><link>{server.url(p)}</link>"
-                    f"<pubDate>Wed, 04 Feb 2015 09:00:00 +0900</pubDate></item>"
-                    for i, p in enumerate(paths))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{title}</title><link>{server.base_url}/</link>{items}</channel></rss>")
+    items = "".join(
+        f"<item><title>Story {i}</title><link>{server.url(p)}</link>"
+        f"<pubDate>Wed, 04 Feb 2015 09:00:00 +0900</pubDate></item>"
+        for i, p in enumerate(paths)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>{server.base_url}/</link>{items}</channel></rss>"
+    )
 
 
 def serve_site(server: Server, prefix: str, articles: list[str]) -> str:
@@ -214,16 +225,27 @@ def serve_site(server: Server, prefix: str, articles: list[str]) -> str:
         path = f"/{prefix}/art/{name}.html"
         server.page(path, article_html(path))
     feed = f"/{prefix}/feed.xml"
-    server.page(feed, rss(server, [f"/{prefix}/art/{n}.html" for n in articles]),
-                **{"Content-Type": "application/rss+xml"})
+    server.page(
+        feed,
+        rss(server, [f"/{prefix}/art/{n}.html" for n in articles]),
+        **{"Content-Type": "application/rss+xml"},
+    )
     return feed
 
 
 # --- config homes, crawls and the database ---------------------------------------------------
 
 
-def make_home(tmp: Path, server: Server, name: str, *, feeds: list[str] = (),
-              start: list[str] = (), listing: str | None = None, extra: str = "") -> Path:
+def make_home(
+    tmp: Path,
+    server: Server,
+    name: str,
+    *,
+    feeds: Sequence[str] = (),
+    start: Sequence[str] = (),
+    listing: str | None = None,
+    extra: str = "",
+) -> Path:
     """A config home with one site ``name`` whose articles live under ``/<name>/art/``."""
     home = tmp / "home"
     (home / "sites").mkdir(parents=True, exist_ok=True)
@@ -302,15 +324,22 @@ class Crawl:
         return found[0] if found else None
 
 
-def crawl(home: Path, db: Path, *args: str, scrapy: dict[str, Any] | None = None,
-          timeout: float = 60) -> Crawl:
+def crawl(
+    home: Path, db: Path, *args: str, scrapy: dict[str, Any] | None = None, timeout: float = 60
+) -> Crawl:
     """``python -m monitor --home HOME --db DB crawl ARGS`` in a fresh process."""
     env = {**os.environ, "PYTHONUTF8": "1", "PRESSMON_TEST_SCRAPY": json.dumps(scrapy or {})}
     env.pop("PRESSMON_HOME", None)
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-c", BOOT, "--home", str(home), "--db", str(db), "crawl", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
     done = Crawl(result, db, time.monotonic() - started)
     assert "Traceback" not in result.stderr, result.stderr[-4000:]
     return done
@@ -319,8 +348,9 @@ def crawl(home: Path, db: Path, *args: str, scrapy: dict[str, Any] | None = None
 # --- NET-1: a page that never answers --------------------------------------------------------
 
 
-def test_net1_a_hanging_page_times_out_and_the_crawl_goes_on(server: Server, tmp_path: Path
-                                                             ) -> None:
+def test_net1_a_hanging_page_times_out_and_the_crawl_goes_on(
+    server: Server, tmp_path: Path
+) -> None:
     feed = serve_site(server, "net1", ["ok-1", "ok-2", "ok-3", "hang"])
     server.route("/net1/art/hang.html", lambda h, n: server.stop.wait(30))
     home = make_home(tmp_path, server, "net1", feeds=[feed])
@@ -338,13 +368,16 @@ def test_net1_a_hanging_page_times_out_and_the_crawl_goes_on(server: Server, tmp
 # --- NET-2: 429 / 503 and Retry-After --------------------------------------------------------
 
 
-def test_net2_retry_after_is_honoured_and_503_retried_twice(server: Server, tmp_path: Path
-                                                           ) -> None:
+def test_net2_retry_after_is_honoured_and_503_retried_twice(server: Server, tmp_path: Path) -> None:
     feed = serve_site(server, "net2", ["later", "busy", "ok"])
     later = "/net2/art/later.html"
     page = article_html(later)
-    server.route(later, lambda h, n: h.answer(429, "slow down", {"Retry-After": "1"})
-                 if n == 1 else h.answer(200, page))
+    server.route(
+        later,
+        lambda h, n: (
+            h.answer(429, "slow down", {"Retry-After": "1"}) if n == 1 else h.answer(200, page)
+        ),
+    )
     server.page("/net2/art/busy.html", "busy", status=503)
     home = make_home(tmp_path, server, "net2", feeds=[feed])
     done = crawl(home, tmp_path / "m.db")
@@ -356,16 +389,23 @@ def test_net2_retry_after_is_honoured_and_503_retried_twice(server: Server, tmp_
     assert done.errors()[server.url("/net2/art/busy.html")] == {"http_503"}
 
 
-def test_net2_a_long_retry_after_defers_the_site_to_a_later_crawl(server: Server,
-                                                                  tmp_path: Path) -> None:
+def test_net2_a_long_retry_after_defers_the_site_to_a_later_crawl(
+    server: Server, tmp_path: Path
+) -> None:
     names = ["one", "two", "three", "four", "five", "six"]
     feed = serve_site(server, "net2b", names)
     limited = {"on": True}
     for name in names:
         path = f"/net2b/art/{name}.html"
         page = article_html(path)
-        server.route(path, lambda h, n, page=page: h.answer(429, "quota", {"Retry-After": "3600"})
-                     if limited["on"] else h.answer(200, page))
+        server.route(
+            path,
+            lambda h, n, page=page: (
+                h.answer(429, "quota", {"Retry-After": "3600"})
+                if limited["on"]
+                else h.answer(200, page)
+            ),
+        )
     home = make_home(tmp_path, server, "net2b", feeds=[feed], extra="concurrency = 1\n")
     db = tmp_path / "m.db"
     first = crawl(home, db)
@@ -375,8 +415,7 @@ def test_net2_a_long_retry_after_defers_the_site_to_a_later_crawl(server: Server
     asked = server.requested("/net2b/art/")
     assert 1 <= len(asked) <= 2 and len(set(asked)) == len(asked)
     assert all(first.errors()[u] == {"http_429"} for u in urls)
-    assert all(first.seen(u)["outcome"] == "error" and first.seen(u)["attempts"] == 1
-               for u in urls)
+    assert all(first.seen(u)["outcome"] == "error" and first.seen(u)["attempts"] == 1 for u in urls)
     assert (first.last()["status"], first.last()["failure"]) == ("failed", "http_429")
     limited["on"] = False
     second = crawl(home, db)
@@ -389,15 +428,21 @@ def test_net2_a_long_retry_after_defers_the_site_to_a_later_crawl(server: Server
 
 
 def test_net5_redirect_loops_are_recorded_and_a_redirect_to_self_is_followed(
-        server: Server, tmp_path: Path) -> None:
+    server: Server, tmp_path: Path
+) -> None:
     feed = serve_site(server, "net5", ["ok"])
     loop_a, loop_b = "/net5/art/loop-a.html", "/net5/art/loop-b.html"
     server.page(loop_a, "", status=302, Location=loop_b)
     server.page(loop_b, "", status=302, Location=loop_a)
     cookie, cookie_page = "/net5/art/consent.html", article_html("/net5/art/consent.html")
-    server.route(cookie, lambda h, n: h.answer(200, cookie_page)
-                 if "consent=yes" in (h.headers.get("Cookie") or "")
-                 else h.answer(302, "", {"Location": cookie, "Set-Cookie": "consent=yes; Path=/"}))
+    server.route(
+        cookie,
+        lambda h, n: (
+            h.answer(200, cookie_page)
+            if "consent=yes" in (h.headers.get("Cookie") or "")
+            else h.answer(302, "", {"Location": cookie, "Set-Cookie": "consent=yes; Path=/"})
+        ),
+    )
     selfish = "/net5/art/self.html"
     server.page(selfish, "", status=302, Location=selfish)
     paths = [loop_a, cookie, selfish, "/net5/art/ok.html"]
@@ -431,14 +476,14 @@ def gzip_bomb(inflated: int) -> bytes:
 
 
 def test_net6_net8_oversized_responses_are_too_large_and_memory_stays_bounded(
-        server: Server, tmp_path: Path) -> None:
+    server: Server, tmp_path: Path
+) -> None:
     feed = serve_site(server, "net6", ["ok", "bomb", "huge", "endless"])
     bomb = gzip_bomb(52 * MIB)
     assert len(bomb) < 200_000 and len(gzip.decompress(bomb)) > 50 * MIB
     server.page("/net6/art/bomb.html", bomb, **{"Content-Encoding": "gzip"})
     server.route("/net6/art/huge.html", lambda h, n: h.stream(40 * MIB, declare_length=True))
-    server.route("/net6/art/endless.html",
-                 lambda h, n: h.stream(200 * MIB, declare_length=False))
+    server.route("/net6/art/endless.html", lambda h, n: h.stream(200 * MIB, declare_length=False))
     home = make_home(tmp_path, server, "net6", feeds=[feed])
     done = crawl(home, tmp_path / "m.db")
     assert done.result.returncode == 0, done.result.stderr[-3000:]
@@ -464,33 +509,51 @@ def serve_calendar(server: Server, prefix: str) -> None:
         year, mon = (int(x) for x in h.path.split("/")[3:5])
         nxt = f"{year + mon // 12}/{mon % 12 + 1:02d}"
         article = f"/{prefix}/art/{year}-{mon:02d}.html"
-        h.answer(200, f"""<html><head><title>Archive {year}-{mon:02d}</title>
+        h.answer(
+            200,
+            f"""<html><head><title>Archive {year}-{mon:02d}</title>
 <link rel="next" href="/{prefix}/cal/{nxt}/"></head><body><h1>Archive</h1>
 <ul><li><a href="{article}">Story of {year}-{mon:02d}</a></li></ul>
-<a rel="next" href="/{prefix}/cal/{nxt}/">Next month</a></body></html>""")
+<a rel="next" href="/{prefix}/cal/{nxt}/">Next month</a></body></html>""",
+        )
 
     server.prefix(f"/{prefix}/cal/", month)
     server.prefix(f"/{prefix}/art/", lambda h, n: h.answer(200, article_html(h.path)))
 
 
-def test_net9_an_endless_calendar_stops_at_the_listing_depth(server: Server, tmp_path: Path
-                                                             ) -> None:
+def test_net9_an_endless_calendar_stops_at_the_listing_depth(
+    server: Server, tmp_path: Path
+) -> None:
     serve_calendar(server, "net9")
-    home = make_home(tmp_path, server, "net9", start=["/net9/cal/2015/02/"],
-                     listing="/net9/cal/\\d{4}/\\d{2}/$", extra="depth = 2\n")
+    home = make_home(
+        tmp_path,
+        server,
+        "net9",
+        start=["/net9/cal/2015/02/"],
+        listing="/net9/cal/\\d{4}/\\d{2}/$",
+        extra="depth = 2\n",
+    )
     done = crawl(home, tmp_path / "m.db")
     assert done.result.returncode == 0, done.result.stderr[-3000:]
-    listings = [p for p in server.requested("/net9/cal/")]
-    assert listings == ["/net9/cal/2015/02/", "/net9/cal/2015/03/", "/net9/cal/2015/04/"]
+    assert server.requested("/net9/cal/") == [
+        "/net9/cal/2015/02/",
+        "/net9/cal/2015/03/",
+        "/net9/cal/2015/04/",
+    ]
     assert done.articles() == {server.url(f"/net9/art/2015-{m:02d}.html") for m in (2, 3, 4)}
     assert done.stats()["finish_reason"] == "finished"
 
 
-def test_net9_a_page_budget_stops_the_crawl_with_its_reason(server: Server, tmp_path: Path
-                                                            ) -> None:
+def test_net9_a_page_budget_stops_the_crawl_with_its_reason(server: Server, tmp_path: Path) -> None:
     serve_calendar(server, "net9b")
-    home = make_home(tmp_path, server, "net9b", start=["/net9b/cal/2015/02/"],
-                     listing="/net9b/cal/\\d{4}/\\d{2}/$", extra="depth = 1000\n")
+    home = make_home(
+        tmp_path,
+        server,
+        "net9b",
+        start=["/net9b/cal/2015/02/"],
+        listing="/net9b/cal/\\d{4}/\\d{2}/$",
+        extra="depth = 1000\n",
+    )
     done = crawl(home, tmp_path / "m.db", "--max-pages", "5")
     assert done.result.returncode == 0, done.result.stderr[-3000:]
     stats = done.stats()
@@ -502,20 +565,27 @@ def test_net9_a_page_budget_stops_the_crawl_with_its_reason(server: Server, tmp_
 # --- NET-10: robots.txt unreachable, missing or garbage --------------------------------------
 
 
-@pytest.mark.parametrize(("answer", "policy"), [
-    ("500", "disallow all (HTTP 500)"),
-    ("404", "allow all (HTTP 404)"),
-    ("garbage", "rules (HTTP 200)"),
-])
-def test_net10_robots_txt_policy(server: Server, robots: Callable[[Route], None],
-                                 tmp_path: Path, answer: str, policy: str) -> None:
+@pytest.mark.parametrize(
+    ("answer", "policy"),
+    [
+        ("500", "disallow all (HTTP 500)"),
+        ("404", "allow all (HTTP 404)"),
+        ("garbage", "rules (HTTP 200)"),
+    ],
+)
+def test_net10_robots_txt_policy(
+    server: Server, robots: Callable[[Route], None], tmp_path: Path, answer: str, policy: str
+) -> None:
     prefix = f"net10-{answer}"
     feed = serve_site(server, prefix, ["one", "two"])
     if answer == "500":
         robots(lambda h, n: h.answer(500, "<h1>Internal Server Error</h1>"))
     elif answer == "garbage":
-        robots(lambda h, n: h.answer(200, bytes(range(256)) * 8 + b"\n<html>{{}}Disallow",
-                                     {"Content-Type": "text/plain"}))
+        robots(
+            lambda h, n: h.answer(
+                200, bytes(range(256)) * 8 + b"\n<html>{{}}Disallow", {"Content-Type": "text/plain"}
+            )
+        )
     home = make_home(tmp_path, server, prefix, feeds=[feed])
     before = len(server.requests("/robots.txt"))
     done = crawl(home, tmp_path / "m.db")
@@ -538,15 +608,25 @@ def test_net10_robots_txt_policy(server: Server, robots: Callable[[Route], None]
 
 
 def test_feed_an_html_page_is_a_source_error_and_a_broken_feed_is_recovered(
-        server: Server, tmp_path: Path) -> None:
+    server: Server, tmp_path: Path
+) -> None:
     serve_site(server, "feeds", ["one", "two"])
-    server.page("/feeds/html.xml", "<!DOCTYPE html><html><head><title>Home</title></head>"
-                "<body><h1>Welcome</h1><p>Our news</p></body></html>")
-    items = "".join(f"<item><title>Story & more {n}</title><link>{server.url(f'/feeds/art/{n}.html')}"
-                    f"</link></item>" for n in ("one", "two"))
-    server.page("/feeds/broken.xml", f'<?xml version="1.0"?><rss version="2.0"><channel>'
-                f"<title>Broken & unescaped</title>{items}<item><title>cut off",
-                **{"Content-Type": "application/rss+xml"})
+    server.page(
+        "/feeds/html.xml",
+        "<!DOCTYPE html><html><head><title>Home</title></head>"
+        "<body><h1>Welcome</h1><p>Our news</p></body></html>",
+    )
+    items = "".join(
+        f"<item><title>Story & more {n}</title><link>{server.url(f'/feeds/art/{n}.html')}"
+        f"</link></item>"
+        for n in ("one", "two")
+    )
+    server.page(
+        "/feeds/broken.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel>'
+        f"<title>Broken & unescaped</title>{items}<item><title>cut off",
+        **{"Content-Type": "application/rss+xml"},
+    )
     home = make_home(tmp_path, server, "feeds", feeds=["/feeds/html.xml", "/feeds/broken.xml"])
     done = crawl(home, tmp_path / "m.db")
     assert done.result.returncode == 0, done.result.stderr[-3000:]
@@ -555,6 +635,7 @@ def test_feed_an_html_page_is_a_source_error_and_a_broken_feed_is_recovered(
     assert done.seen(html_feed) is None  # a source error, not a page
     assert done.articles() == {server.url(f"/feeds/art/{n}.html") for n in ("one", "two")}
     assert done.stats()["source_errors"] == {"feed_not_a_feed": 1}
+    assert "broken.xml is malformed; using 2 recovered entries" in done.result.stderr
 
 
 # --- CFG-3 / CFG-4: derived settings and dependencies ----------------------------------------
@@ -568,8 +649,9 @@ def test_cfg3_derived_scrapy_settings_are_production_safe(tmp_path: Path) -> Non
     (home / "sites").mkdir(parents=True)
     (home / "settings.toml").write_text("", encoding="utf-8")
     (home / "sites" / "x.toml").write_text(
-        'name = "x"\nstart_urls = ["https://news.example.org/"]\n'
-        "article_urls = ['/a/\\d+']\n", encoding="utf-8")
+        'name = "x"\nstart_urls = ["https://news.example.org/"]\narticle_urls = [\'/a/\\d+\']\n',
+        encoding="utf-8",
+    )
     config = load_config(home)
     settings = Settings()
     settings.setmodule("monitor.settings", priority="project")
@@ -591,15 +673,17 @@ def test_cfg4_dependencies_import() -> None:
     import trafilatura
     from lxml.html.clean import Cleaner  # noqa: F401 - what trafilatura needs of lxml
 
-    assert trafilatura.extract("<html><body><article><p>" + "word " * 80 + "</p></article>"
-                               "</body></html>")
+    assert trafilatura.extract(
+        "<html><body><article><p>" + "word " * 80 + "</p></article></body></html>"
+    )
 
 
 # --- DB-1: a reader while the crawl writes ---------------------------------------------------
 
 
-def test_db1_a_reader_is_never_locked_out_while_a_crawl_writes(server: Server, tmp_path: Path
-                                                               ) -> None:
+def test_db1_a_reader_is_never_locked_out_while_a_crawl_writes(
+    server: Server, tmp_path: Path
+) -> None:
     names = [f"story-{i}" for i in range(40)]
     feed = serve_site(server, "db1", names)
     home = make_home(tmp_path, server, "db1", feeds=[feed])
