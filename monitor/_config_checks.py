@@ -248,6 +248,7 @@ _CRAWL_CHECKS: dict[str, Check] = {
     "max_pages": _integer(1),
     "depth": _integer(0),
     "timeout_minutes": _integer(1),
+    "download_timeout": _number("a number > 0", lambda v: v > 0),
 }
 _DEDUPE_CHECKS: dict[str, Check] = {
     "threshold": _number("a number > 0 and <= 1", lambda v: 0 < v <= 1),

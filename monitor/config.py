@@ -68,6 +68,7 @@ class CrawlSettings:
     max_pages: int = 2000
     depth: int = 3
     timeout_minutes: int = 30
+    download_timeout: float = 30.0
 
 
 @dataclass(frozen=True)

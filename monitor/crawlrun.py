@@ -120,4 +120,4 @@ class CrawlTally:
 
 
 def _failure_name(kind: str) -> str:
-    return "robots" if kind == "disallowed" else kind
+    return "robots" if kind in ("disallowed", "robots_unavailable") else kind

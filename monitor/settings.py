@@ -69,6 +69,7 @@ def crawl_settings(config: Config, site: Site, *, max_pages: int | None = None) 
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency,
         "CLOSESPIDER_PAGECOUNT": max_pages if max_pages is not None else crawl.max_pages,
         "CLOSESPIDER_TIMEOUT": crawl.timeout_minutes * 60,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "MONITOR_EXTRACT_TIMEOUT": config.settings.extract_timeout,
         "MONITOR_EXTRACT_WORKERS": config.settings.extract_workers,
         "MONITOR_BOILERPLATE_MIN_PAGES": config.settings.learn_boilerplate_min_pages,

@@ -196,7 +196,9 @@ class Store:
             "ON CONFLICT(url) DO UPDATE SET outcome = excluded.outcome, kind = excluded.kind, "
             "status = excluded.status, article_id = coalesce(excluded.article_id, article_id), "
             "last_fetched = excluded.last_fetched, "
-            "attempts = CASE WHEN excluded.outcome = 'error' THEN attempts + 1 ELSE 0 END",
+            "attempts = CASE WHEN excluded.outcome != 'error' THEN 0 "
+            "WHEN excluded.kind IN ('http_429', 'robots_unavailable') THEN attempts "
+            "ELSE attempts + 1 END",
             [
                 url,
                 site,

@@ -53,6 +53,9 @@ def classify_failure(failure: Failure) -> tuple[str, int | None, str]:
 def _ignored(message: str) -> tuple[str, int | None, str]:
     """Scrapy's own IgnoreRequest reasons, by their message."""
     lowered = message.lower()
+    if "robots.txt answered http" in lowered:
+        # robots.txt itself failed (5xx): refused for this crawl only, retried later (NET-10)
+        return "robots_unavailable", None, message
     if "robots.txt" in lowered:
         return "disallowed", None, message if ":" in message else "forbidden by robots.txt"
     if "download_maxsize" in lowered or "max size" in lowered or "too large" in lowered:

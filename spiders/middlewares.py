@@ -140,10 +140,12 @@ class LoopSafeRedirectMiddleware(RedirectMiddleware):
     Scrapy schedules each hop as a new request, so a hop back to a URL already
     requested (``/a → /b → /a``, or a 302 to the same URL after setting a
     cookie) is dropped by the duplicate filter without any errback: the page
-    would be silently lost. Here such a hop bypasses the filter once, carrying
-    the cookies the redirect set (the crawl keeps no cookie jar), and a URL
+    would be silently lost. Here such a hop bypasses the filter once, and a URL
     reached a third time, or a chain past ``REDIRECT_MAX_TIMES``, ends in
-    :class:`RedirectLoop`, which the spider records as ``redirect_loop``.
+    :class:`RedirectLoop`, which the spider records as ``redirect_loop``. The
+    crawl keeps no cookie jar (``COOKIES_ENABLED = False``), so the cookies a
+    redirect sets travel with the following hops to the same host, and with
+    them only: that is what lets a consent redirect end on its page.
     """
 
     def process_response(  # type: ignore[override]
@@ -159,13 +161,12 @@ class LoopSafeRedirectMiddleware(RedirectMiddleware):
             return result
         chain = result.meta.get("redirect_urls", [])
         visits = chain.count(result.url)
-        if visits == 0:
-            return result
         if visits >= 2:
             hops = " → ".join([*chain, result.url])
             self.crawler.stats.inc_value("monitor/redirect_loop")
             raise RedirectLoop(f"redirect loop: {hops}")
-        result.dont_filter = True  # a second visit, e.g. after a cookie was set
+        if visits:
+            result.dont_filter = True  # a second visit, e.g. once a cookie is set
         _carry_cookies(request, response, result)
         return result
 

@@ -45,6 +45,8 @@ SITEMAP_ERROR_KINDS = {
     "malformed": "sitemap_malformed",
 }
 MAX_SITEMAPS = 200
+NEVER_SENT = frozenset({"disallowed", "robots_unavailable"})
+"""Error kinds of requests refused before they reached the site."""
 
 
 class NewsSpider(scrapy.Spider):
@@ -286,11 +288,11 @@ class NewsSpider(scrapy.Spider):
         """An article URL that failed: recorded with its kind, never lost."""
         request = failure.request  # type: ignore[attr-defined]
         kind, status, message = classify_failure(failure)
-        if kind != "disallowed":
+        if kind not in NEVER_SENT:
             self.crawler.stats.inc_value("monitor/fetched")
-        yield FetchError(
-            url=request.url, site=self.site.name, kind=kind, message=message, status=status
-        )
+        discovered = (request.meta.get("redirect_urls") or [request.url])[0]
+        url = try_canonical_url(discovered, self.extra_tracking) or request.url
+        yield FetchError(url=url, site=self.site.name, kind=kind, message=message, status=status)
 
     def on_source_error(self, failure: Failure) -> Iterator[FetchError]:
         """A feed, sitemap or listing that failed: recorded as a source error."""

@@ -266,8 +266,8 @@ def make_home(
 
 
 # Runs the CLI after replacing a few product-wide Scrapy settings in monitor.settings (the
-# module run_crawls loads): how a test shortens DOWNLOAD_TIMEOUT without a config key. It
-# also reports the crawl process's own peak RSS, for the memory bounds of NET-6 / NET-8.
+# module run_crawls loads), and reports the crawl process's own peak RSS, for the memory
+# bounds of NET-6 / NET-8.
 BOOT = """
 import atexit, json, os, resource, sys
 import monitor.settings as settings
@@ -353,8 +353,8 @@ def test_net1_a_hanging_page_times_out_and_the_crawl_goes_on(
 ) -> None:
     feed = serve_site(server, "net1", ["ok-1", "ok-2", "ok-3", "hang"])
     server.route("/net1/art/hang.html", lambda h, n: server.stop.wait(30))
-    home = make_home(tmp_path, server, "net1", feeds=[feed])
-    done = crawl(home, tmp_path / "m.db", scrapy={"DOWNLOAD_TIMEOUT": 1})
+    home = make_home(tmp_path, server, "net1", feeds=[feed], extra="download_timeout = 1\n")
+    done = crawl(home, tmp_path / "m.db")
     assert done.result.returncode == 0, done.result.stderr[-3000:]
     hang = server.url("/net1/art/hang.html")
     assert done.errors().get(hang) == {"timeout"}
@@ -599,7 +599,7 @@ def test_net10_robots_txt_policy(
     # RFC 9309 2.3.1.4: a 5xx robots.txt means complete disallow, for this crawl.
     assert server.requested(f"/{prefix}/") == []
     assert not stored
-    assert done.errors() == {server.url(feed): {"disallowed"}}
+    assert done.errors() == {server.url(feed): {"robots_unavailable"}}
     assert (done.last()["status"], done.last()["failure"]) == ("failed", "robots")
     assert len(server.requests("/robots.txt")) - before == 3  # 1 + RETRY_TIMES, then given up
 

@@ -241,3 +241,14 @@ def test_concurrent_read_then_write_transactions_never_fail_busy(tmp_path: Path)
     store = open_store(db)
     assert store.scalar("SELECT count(*) FROM seen_urls") == 450
     store.close()
+
+
+@pytest.mark.parametrize("kind", ["http_429", "robots_unavailable"])
+def test_deferred_errors_never_use_up_their_retries(store: Store, kind: str) -> None:
+    """NET-2 / NET-10: a URL deferred by the site is tried again on every later crawl."""
+    url = "https://x.test/later"
+    for _ in range(ERROR_RETRY_LIMIT + 2):
+        assert store.should_fetch(url)
+        with store.write():
+            store.record_error(None, "herald", url, kind, "come back later")
+    assert store.should_fetch(url)
