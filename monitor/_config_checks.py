@@ -284,6 +284,7 @@ _SITE_CHECKS: dict[str, Check] = {
     "language": _language,
     "boilerplate": _strings,
     "charset": _charset,
+    "timezone": _timezone,
     "enabled": _flag,
     **_CRAWL_CHECKS,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -73,44 +73,51 @@ _LOOSE_ISO = re.compile(
 
 
 def _find_date(
-    meta: _Meta, page_text: str, url: str, document: Document | None
+    meta: _Meta, page_text: str, url: str, document: Document | None, zone: tzinfo = UTC
 ) -> tuple[str | None, str | None]:
-    """The published date and where it came from (DATE-1…DATE-4)."""
-    moment = _meta_date(meta)
+    """The published date and where it came from (DATE-1…DATE-4).
+
+    A date printed without a UTC offset is read in ``zone``, the site's time zone.
+    """
+    moment = _meta_date(meta, zone)
     if moment is not None:
         return clock.iso(moment), "meta"
-    moment = _text_date(page_text, (_EN_DATE, _LABELLED_DATE))
+    moment = _text_date(page_text, (_EN_DATE, _LABELLED_DATE), zone)
     if moment is not None:
         return clock.iso(moment), "page"
-    moment = _trafilatura_date(document, page_text, url)
+    moment = _trafilatura_date(document, page_text, url, zone)
     if moment is not None:
         return clock.iso(moment), "url" if _in_url(url, moment) else "page"
-    moment = _text_date(page_text, (_KO_DATE,))
+    moment = _text_date(page_text, (_KO_DATE,), zone)
     return (clock.iso(moment), "page") if moment is not None else (None, None)
 
 
-def _meta_date(meta: _Meta) -> datetime | None:
+def _meta_date(meta: _Meta, zone: tzinfo = UTC) -> datetime | None:
     """article:published_time, then JSON-LD datePublished, then other metadata tags."""
     values = [meta.tags.get("article:published_time")]
     values += [obj.get("datePublished") for obj in meta.linked_data]
     values += [meta.tags.get(key) for key in _META_DATE_KEYS]
     for value in values:
-        moment = _plausible(_parse_when(value)) if isinstance(value, str) else None
+        moment = _plausible(_parse_when(value), zone) if isinstance(value, str) else None
         if moment is not None:
             return moment
     return None
 
 
-def _text_date(text: str, patterns: Sequence[re.Pattern[str]]) -> datetime | None:
+def _text_date(
+    text: str, patterns: Sequence[re.Pattern[str]], zone: tzinfo = UTC
+) -> datetime | None:
     for pattern in patterns:
         for match in pattern.finditer(text):
-            moment = _plausible(_from_match(match))
+            moment = _plausible(_from_match(match), zone)
             if moment is not None:
                 return moment
     return None
 
 
-def _trafilatura_date(document: Document | None, page_text: str, url: str) -> datetime | None:
+def _trafilatura_date(
+    document: Document | None, page_text: str, url: str, zone: tzinfo = UTC
+) -> datetime | None:
     """htmldate's date via trafilatura, unless it is a 1st nobody wrote (DATE-1).
 
     htmldate turns a bare year ("© 2019") or month into the 1st of January or
@@ -118,7 +125,7 @@ def _trafilatura_date(document: Document | None, page_text: str, url: str) -> da
     on the page or in the URL.
     """
     value = document.date if document is not None else None
-    moment = _plausible(_parse_when(value)) if value else None
+    moment = _plausible(_parse_when(value), zone) if value else None
     if moment is None or moment.day != 1:
         return moment
     if _explicit_first(page_text, moment) or _in_url(url, moment):
@@ -191,11 +198,14 @@ def _from_match(match: re.Match[str]) -> datetime | None:
         return None
 
 
-def _plausible(moment: datetime | None) -> datetime | None:
-    """``moment`` in UTC if it is a possible publication date (DATE-4), else None."""
+def _plausible(moment: datetime | None, zone: tzinfo = UTC) -> datetime | None:
+    """``moment`` in UTC if it is a possible publication date (DATE-4), else None.
+
+    A naive ``moment`` is local time in ``zone``.
+    """
     if moment is None:
         return None
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
     if moment.year < _OLDEST_YEAR or moment > clock.now() + timedelta(days=1):
         return None
     return moment

@@ -120,6 +120,7 @@ class Site:
     language: str | None = None
     boilerplate: tuple[str, ...] = ()
     charset: str | None = None
+    timezone: str | None = None
     enabled: bool = True
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
 

@@ -21,8 +21,9 @@ import dataclasses
 import logging
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import lxml.etree
 import lxml.html
@@ -83,10 +84,14 @@ _TEASER_CHARS = 1_500
 
 
 def extract_page(
-    html: str, url: str, language: str | None, boilerplate: tuple[str, ...]
+    html: str,
+    url: str,
+    language: str | None,
+    boilerplate: tuple[str, ...],
+    timezone: str | None = None,
 ) -> Extracted:
     """Picklable entry point for worker processes: :func:`extract_article` with positional args."""
-    return extract_article(html, url, language=language, boilerplate=boilerplate)
+    return extract_article(html, url, language=language, boilerplate=boilerplate, timezone=timezone)
 
 
 def extract_article(
@@ -95,23 +100,28 @@ def extract_article(
     *,
     language: str | None = None,
     boilerplate: Sequence[str] = (),
+    timezone: str | None = None,
 ) -> Extracted:
     """Extract the article of one decoded page; never raises.
 
     ``language`` is the site's language (used when the page does not say);
-    ``boilerplate`` the site's configured furniture lines. A page without an
+    ``boilerplate`` the site's configured furniture lines; ``timezone`` the
+    zone in which the site prints dates without a UTC offset (default UTC). A page without an
     article comes back with ``skip_reason`` (``challenge``, ``js_shell``,
     ``listing``, ``empty``, ``error``) and empty text; a short or paywalled
     article with ``partial=True``.
     """
     try:
-        return _extract(html or "", url, language, tuple(boilerplate))
+        zone = ZoneInfo(timezone) if timezone else UTC
+        return _extract(html or "", url, language, tuple(boilerplate), zone)
     except _FAILURES as exc:
         log.warning("%s: extraction failed (%s: %s)", url, type(exc).__name__, exc)
         return Extracted(skip_reason="error", detail=f"{type(exc).__name__}: {exc}")
 
 
-def _extract(html: str, url: str, language: str | None, boilerplate: tuple[str, ...]) -> Extracted:
+def _extract(
+    html: str, url: str, language: str | None, boilerplate: tuple[str, ...], zone: tzinfo
+) -> Extracted:
     html = strip_controls(html)
     page_text = _page_text(html)
     skipped = _classify_raw(html, page_text, url)
@@ -131,14 +141,23 @@ def _extract(html: str, url: str, language: str | None, boilerplate: tuple[str, 
     if tree is not None and _mostly_headlines(text, tree):
         return _skip(url, "listing", "the extracted text is mostly headline links")
     found = Extracted(text=text, language=_primary(language), detail=detail)
-    return _with_metadata(found, document, meta, raw, page_text, url)
+    return _with_metadata(found, document, meta, (raw, page_text), url, zone)
 
 
 def _with_metadata(
-    found: Extracted, document: Document | None, meta: _Meta, raw: str, page_text: str, url: str
+    found: Extracted,
+    document: Document | None,
+    meta: _Meta,
+    texts: tuple[str, str],
+    url: str,
+    zone: tzinfo,
 ) -> Extracted:
-    """``found`` (text, site language, detail) completed with the page's metadata."""
-    published_at, date_source = _find_date(meta, page_text, url, document)
+    """``found`` (text, site language, detail) completed with the page's metadata.
+
+    ``texts`` is the raw extracted text and the whole page's text.
+    """
+    raw, page_text = texts
+    published_at, date_source = _find_date(meta, page_text, url, document, zone)
     return dataclasses.replace(
         found,
         title=_title(document, meta),

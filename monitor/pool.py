@@ -78,10 +78,15 @@ class ExtractPool:
         log.debug("extraction pool: %d workers, %.0f s per page", self.workers, timeout)
 
     def submit(
-        self, html: str, url: str, language: str | None, boilerplate: tuple[str, ...]
+        self,
+        html: str,
+        url: str,
+        language: str | None,
+        boilerplate: tuple[str, ...],
+        timezone: str | None = None,
     ) -> concurrent.futures.Future[Extracted]:
         """Schedule :func:`~monitor.extract.extract_page` for one page."""
-        return self.submit_call(extract_page, html, url, language, tuple(boilerplate))
+        return self.submit_call(extract_page, html, url, language, tuple(boilerplate), timezone)
 
     def submit_call(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
         """Schedule any picklable top-level ``fn(*args)`` under the same time limit."""
@@ -115,10 +120,15 @@ class InlinePool:
         self.timeout = timeout
 
     def submit(
-        self, html: str, url: str, language: str | None, boilerplate: tuple[str, ...]
+        self,
+        html: str,
+        url: str,
+        language: str | None,
+        boilerplate: tuple[str, ...],
+        timezone: str | None = None,
     ) -> concurrent.futures.Future[Extracted]:
         """Run :func:`~monitor.extract.extract_page` now; return its completed future."""
-        return self.submit_call(extract_page, html, url, language, tuple(boilerplate))
+        return self.submit_call(extract_page, html, url, language, tuple(boilerplate), timezone)
 
     def submit_call(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
         """Run ``fn(*args)`` now; its result or exception is in the returned future."""

@@ -73,8 +73,10 @@ class ExtractPipeline:
             return item
         assert self.pool is not None
         spider = self.crawler.spider
-        boilerplate = tuple(spider.site.boilerplate) if spider is not None else ()
-        future = self.pool.submit(item.html, item.url, item.language_hint, boilerplate)
+        site = spider.site if spider is not None else None
+        boilerplate = tuple(site.boilerplate) if site is not None else ()
+        timezone = site.timezone if site is not None else None
+        future = self.pool.submit(item.html, item.url, item.language_hint, boilerplate, timezone)
         item.extracted = await _outcome(future, item.url)
         stat = item.extracted.skip_reason or "article"
         self.crawler.stats.inc_value(f"monitor/extract/{stat}")

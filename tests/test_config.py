@@ -59,7 +59,7 @@ SITE_ERRORS = {
     "unknown key without suggestion lists the valid keys": (
         SITE + "colour = 1\n",
         "sites/x.toml:4: unknown key 'colour' (valid keys: name, start_urls, feeds, sitemaps, "
-        "article_urls, listing_urls, domains, language, boilerplate, charset, enabled, "
+        "article_urls, listing_urls, domains, language, boilerplate, charset, timezone, enabled, "
         "schedule, delay, concurrency, max_pages, depth, timeout_minutes, download_timeout)",
     ),
     "crawl table in a site file": (

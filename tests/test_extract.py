@@ -312,3 +312,18 @@ def test_extract_page_is_extract_article() -> None:
 )
 def test_word_count(text: str, count: int) -> None:
     assert word_count(text) == count
+
+
+def test_dates_printed_without_an_offset_are_read_in_the_site_time_zone() -> None:
+    body = "".join(
+        f"<p>Paragraph {n} of the defence talks story, long enough to count as text.</p>"
+        for n in range(8)
+    )
+    html = (
+        "<html><head><title>Talks</title></head><body><article><h1>Talks</h1>"
+        f"<p>Published : Feb. 4, 2015 - 20:14</p>{body}</article></body></html>"
+    )
+    url = "https://news.test/view/1"
+    assert extract_article(html, url).published_at == "2015-02-04T20:14:00Z"
+    seoul = extract_article(html, url, timezone="Asia/Seoul")
+    assert (seoul.published_at, seoul.date_source) == ("2015-02-04T11:14:00Z", "page")

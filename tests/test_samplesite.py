@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import html
 import http.client
@@ -22,6 +23,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
+from monitor.config import CrawlSettings, Site
 from monitor.samplesite import (
     Route,
     SampleSite,
@@ -36,11 +38,9 @@ MANIFEST = tomllib.loads((ROOT / "MANIFEST.toml").read_text(encoding="utf-8"))
 PAGES = MANIFEST["page"]
 BY_PATH = {page["path"]: page for page in PAGES}
 SITE_NAMES = ("herald", "daily")
-SITE_KEYS = {
-    "name", "start_urls", "feeds", "sitemaps", "article_urls", "listing_urls", "language",
-    "boilerplate", "charset", "schedule", "delay", "concurrency", "max_pages", "depth",
-    "timeout_minutes",
-}  # fmt: skip
+SITE_KEYS = {f.name for f in dataclasses.fields(Site)} | {
+    f.name for f in dataclasses.fields(CrawlSettings)
+}
 MAX_DEPTH = 3
 KOREAN_PATH = "/daily/news/2015/02/05/thaad-debate-korean-edition.html"
 CHALLENGE_PATH = "/daily/news/2015/02/05/interview-with-defense-minister.html"
