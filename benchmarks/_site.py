@@ -29,6 +29,7 @@ SECTIONS = (
 )  # fmt: skip
 ARTICLE_REGEX = r"/news/[a-z]+/\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html$"
 LISTING_REGEX = r"/news/(?:[a-z]+/)?(?:page/\d+/)?$"
+BOILERPLATE = ("MOST POPULAR", "Sign up for our newsletter")
 PER_LISTING = 20
 PER_SITEMAP = 1000
 FIRST_DATE = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
@@ -110,16 +111,14 @@ _TEMPLATES = (
     "In {place}, residents {adverb} {verb} the {noun}, which they say was drawn up "
     "without consultation.",
     "Analysts expect the {noun} to weigh on the {noun2} until at least {year2}.",
-    "{Person} told reporters in {place} that the {noun2} would be {verb} if {reason} "
-    "continued.",
+    "{Person} told reporters in {place} that the {noun2} would be {verb} if {reason} continued.",
     "The {adj} {noun} is expected to affect roughly {thousands} households, most of them "
     "in and around {place}.",
     "Earlier this year, {org} {verb} a similar {noun}, a step that drew {adj} reactions.",
     "Opposition lawmakers {adverb} {verb} the timing, saying {reason} had been ignored.",
     "The {noun2} has been under strain since {month}, when {reason} first became visible.",
     "{Org} said it would publish a {adj} review of the {noun} by the end of {month}.",
-    "Supporters of the {noun} point to {place}, where a {adj} {noun2} cut costs by "
-    "{n} percent.",
+    "Supporters of the {noun} point to {place}, where a {adj} {noun2} cut costs by {n} percent.",
     "Shares of companies tied to the {noun} rose {n}.{m} percent on {weekday} before "
     "closing lower.",
     "It was not immediately clear how the {noun} would be financed.",
@@ -202,8 +201,7 @@ class Article:
         self.published = FIRST_DATE + timedelta(minutes=41 * number + rng.randint(0, 30))
         self.title = prose.headline()
         self.path = (
-            f"/news/{self.section}/{self.published:%Y/%m/%d}/"
-            f"{_slug(self.title)}-{number:05d}.html"
+            f"/news/{self.section}/{self.published:%Y/%m/%d}/{_slug(self.title)}-{number:05d}.html"
         )
         self.author = prose.person()
         self.summary = prose.sentence()
@@ -329,9 +327,7 @@ def _article_page(article: Article, prose: Prose, popular: list[Article]) -> str
 <meta property="article:published_time" content="{date_iso}">
 <meta name="author" content="{html.escape(article.author)}">
 <script type="application/ld+json">{ld}</script>"""
-    tags = "".join(
-        f'<a href="/tag/{t}">{t}</a>' for t in rng.sample(_NOUNS, 4) if " " not in t
-    )
+    tags = "".join(f'<a href="/tag/{t}">{t}</a>' for t in rng.sample(_NOUNS, 4) if " " not in t)
     return (
         _head(article.title, rng, meta)
         + f"""<div class="breadcrumbs"><a href="/news/">Home</a> &rsaquo;
@@ -461,7 +457,7 @@ sitemaps = ["{base_url}/sitemap.xml"]
 article_urls = ['{ARTICLE_REGEX}']
 listing_urls = ['{LISTING_REGEX}']
 language = "en"
-boilerplate = ["MOST POPULAR", "Sign up for our newsletter"]
+boilerplate = {json.dumps(list(BOILERPLATE))}
 delay = 0
 concurrency = {concurrency}
 depth = 1

@@ -34,17 +34,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _site  # noqa: E402 - the helper module next to this script
+import _site  # the helper module next to this script
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SITE_NAME = "ledger"
+BUSY_LIMIT = 0.15  # cores of foreign load past which a row is flagged
 
 
 # -- (a) and (d): extraction in one process ----------------------------------------------
@@ -58,6 +59,7 @@ class Result:
     pages: int
     seconds: float
     note: str = ""
+    foreign: float | None = None  # cores used by other processes meanwhile
 
     @property
     def rate(self) -> float:
@@ -89,8 +91,12 @@ def bench_trafilatura(pages: list[tuple[str, str]]) -> Result:
         )
         empty += not text
     seconds = time.perf_counter() - started
-    return Result("(a) bare trafilatura.extract, 1 process", len(pages) - empty, seconds,
-                  f"{empty} empty" if empty else "")  # fmt: skip
+    return Result(
+        "(a) bare trafilatura.extract, 1 process",
+        len(pages) - empty,
+        seconds,
+        f"{empty} empty" if empty else "",
+    )
 
 
 def bench_extract_article(pages: list[tuple[str, str]]) -> Result:
@@ -101,11 +107,15 @@ def bench_extract_article(pages: list[tuple[str, str]]) -> Result:
     skipped = 0
     started = time.perf_counter()
     for url, html in pages:
-        result = extract_article(html, url, language="en", boilerplate=("MOST POPULAR",))
+        result = extract_article(html, url, language="en", boilerplate=_site.BOILERPLATE)
         skipped += result.skip_reason is not None
     seconds = time.perf_counter() - started
-    return Result("(d) monitor extract_article, 1 process", len(pages) - skipped, seconds,
-                  f"{skipped} skipped" if skipped else "")  # fmt: skip
+    return Result(
+        "(d) monitor extract_article, 1 process",
+        len(pages) - skipped,
+        seconds,
+        f"{skipped} skipped" if skipped else "",
+    )
 
 
 # -- the server ---------------------------------------------------------------------------
@@ -156,10 +166,51 @@ def _proc_stats() -> dict[int, tuple[int, float, int, int]]:
     return found
 
 
+def system_busy() -> float | None:
+    """CPU seconds all processes have used since boot (``/proc/stat``), all cores together."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _TICK
+
+
+def load_average() -> str:
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds of one live process."""
     stats = _proc_stats().get(pid)
     return stats[1] if stats else None
+
+
+def own_cpu() -> float:
+    """CPU seconds of this process and its reaped children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@contextmanager
+def foreign_load(result_box: list[float | None], server_pid: int | None = None) -> Iterator[None]:
+    """Cores other processes kept busy while the block ran (appended to ``result_box``)."""
+    busy, own, server = system_busy(), own_cpu(), cpu_seconds(server_pid) if server_pid else 0.0
+    started = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - started
+    busy_after = system_busy()
+    server_after = cpu_seconds(server_pid) if server_pid else 0.0
+    if busy is None or busy_after is None or server is None or server_after is None:
+        result_box.append(None)
+        return
+    ours = own_cpu() - own + server_after - server
+    result_box.append(max(busy_after - busy - ours, 0.0) / seconds if seconds else None)
 
 
 @dataclass
@@ -251,14 +302,19 @@ def bench_scrapy(workdir: Path, base_url: str, paths: list[str], concurrency: in
     started = time.perf_counter()
     proc = subprocess.run(
         [PYTHON, __file__, "--fetch-only", str(url_file), "--concurrency", str(concurrency)],
-        cwd=REPO, capture_output=True, text=True, env=_env(), check=False,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"Scrapy-only fetch failed:\n{proc.stderr[-3000:]}")
     counts = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Result("(c) Scrapy alone, no pipelines", int(counts["ok"]), seconds,
-                  "wall, incl. startup")  # fmt: skip
+    return Result(
+        "(c) Scrapy alone, no pipelines", int(counts["ok"]), seconds, "wall, incl. startup"
+    )
 
 
 # -- (b) the whole pipeline ---------------------------------------------------------------
@@ -277,6 +333,7 @@ class CrawlRun:
     workers: int
     tree_peak_rss: int
     server_cpu: float | None
+    foreign_cpu: float | None
     scrapy_seconds: float | None
     crawl_row: dict
     error_kinds: dict[str, int]
@@ -309,31 +366,43 @@ def bench_pipeline(
     prefix = [PYTHON, "-m", "cProfile", "-o", str(profile)] if profile else [PYTHON]
     command = [*prefix, "-m", "monitor", "--home", str(home), "--db", str(db), "crawl"]
     log = workdir / "crawl.log"
-    server_before = cpu_seconds(server_pid)
+    server_before, busy_before = cpu_seconds(server_pid), system_busy()
     with log.open("w", encoding="utf-8") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                env=_env())  # fmt: skip
+        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=_env())
         watch = TreeWatch(proc.pid).start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         watch.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    server_after = cpu_seconds(server_pid)
+    server_after, busy_after = cpu_seconds(server_pid), system_busy()
+    server_cpu = None
+    if server_before is not None and server_after is not None:
+        server_cpu = server_after - server_before
+    main_cpu = usage.ru_utime + usage.ru_stime
+    foreign = None
+    if busy_before is not None and busy_after is not None:
+        ours = main_cpu + watch.others_cpu() + (server_cpu or 0.0)
+        foreign = max(busy_after - busy_before - ours, 0.0)
     stored, row, kinds = _read_db(db)
+    result = Result(
+        "(b) Press Monitor crawl, whole command",
+        stored,
+        seconds,
+        "wall, incl. startup",
+        foreign / seconds if foreign is not None else None,
+    )
     return CrawlRun(
-        result=Result("(b) Press Monitor crawl, whole command", stored, seconds,
-                      "wall, incl. startup"),  # fmt: skip
+        result=result,
         returncode=proc.returncode,
         stored=stored,
         maxrss_kb=usage.ru_maxrss,
-        main_cpu=usage.ru_utime + usage.ru_stime,
+        main_cpu=main_cpu,
         workers_cpu=watch.others_cpu(),
         workers=watch.processes(),
         tree_peak_rss=watch.peak_rss,
-        server_cpu=(server_after - server_before)
-        if server_before is not None and server_after is not None
-        else None,
+        server_cpu=server_cpu,
+        foreign_cpu=foreign,
         scrapy_seconds=_elapsed(row),
         crawl_row=row,
         error_kinds=kinds,
@@ -375,7 +444,10 @@ def print_table(rows: list[Result], bare: Result, crawl: CrawlRun | None) -> Non
     print()
     print(f"{'':44} {'pages':>6} {'seconds':>8} {'pages/s':>8}")
     for row in rows:
-        print(f"{row.label:44} {row.pages:>6} {row.seconds:>8.2f} {row.rate:>8.1f}  {row.note}")
+        note = row.note
+        if row.foreign is not None and row.foreign > BUSY_LIMIT:
+            note += f" [BUSY MACHINE: other processes used {row.foreign:.2f} cores]"
+        print(f"{row.label:44} {row.pages:>6} {row.seconds:>8.2f} {row.rate:>8.1f}  {note}")
     if crawl is None:
         return
     ratio = crawl.result.rate / bare.rate if bare.rate else 0.0
@@ -383,18 +455,27 @@ def print_table(rows: list[Result], bare: Result, crawl: CrawlRun | None) -> Non
     print(f"{'ratio (b) / (a)':44} {'':>6} {'':>8} {ratio:>8.2f}  goal >= 1.00: {verdict}")
     if crawl.scrapy_seconds:
         rate = crawl.stored / crawl.scrapy_seconds
-        print(f"{'    (b) inside Scrapy (engine open to close)':44} {crawl.stored:>6} "
-              f"{crawl.scrapy_seconds:>8.2f} {rate:>8.1f}  ratio {rate / bare.rate:.2f}")  # fmt: skip
+        print(
+            f"{'    (b) inside Scrapy (engine open to close)':44} {crawl.stored:>6} "
+            f"{crawl.scrapy_seconds:>8.2f} {rate:>8.1f}  ratio {rate / bare.rate:.2f}"
+        )
     print()
     mb = 1024 * 1024
-    print(f"crawl peak RSS (ru_maxrss of the crawl process): {crawl.maxrss_kb / 1024:.0f} MB; "
-          f"whole tree incl. {crawl.workers} worker/fork-server processes: "
-          f"{crawl.tree_peak_rss / mb:.0f} MB (sampled)")  # fmt: skip
+    print(
+        f"crawl peak RSS (ru_maxrss of the crawl process): {crawl.maxrss_kb / 1024:.0f} MB; "
+        f"whole tree incl. {crawl.workers} worker/fork-server processes: "
+        f"{crawl.tree_peak_rss / mb:.0f} MB (sampled)"
+    )
     server = f"{crawl.server_cpu:.1f}" if crawl.server_cpu is not None else "?"
     busy = crawl.main_cpu + crawl.workers_cpu + (crawl.server_cpu or 0.0)
-    print(f"CPU seconds during the crawl: crawl process {crawl.main_cpu:.1f}, extraction "
-          f"workers ~{crawl.workers_cpu:.1f}, site server {server}; "
-          f"{busy / crawl.result.seconds:.2f} of {os.cpu_count()} cores busy")  # fmt: skip
+    print(
+        f"CPU seconds during the crawl: crawl process {crawl.main_cpu:.1f}, extraction "
+        f"workers ~{crawl.workers_cpu:.1f}, site server {server}; "
+        f"{busy / crawl.result.seconds:.2f} of {os.cpu_count()} cores busy"
+    )
+    busy_rows = [r for r in rows if r.foreign is not None and r.foreign > BUSY_LIMIT]
+    if busy_rows:
+        print("WARNING: other processes were busy during a measurement; rerun on an idle machine")
 
 
 def main() -> int:
@@ -402,10 +483,17 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=2000, help="articles to generate")
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it (else a temp dir)")
     parser.add_argument("--concurrency", type=int, default=16, help="requests at once (site)")
-    parser.add_argument("--extract-workers", type=int, default=0,
-                        help="settings.extract_workers for the crawl (0 = one per core)")  # fmt: skip
-    parser.add_argument("--profile", metavar="FILE",
-                        help="run the crawl under cProfile, writing FILE (slows it down)")  # fmt: skip
+    parser.add_argument(
+        "--extract-workers",
+        type=int,
+        default=0,
+        help="settings.extract_workers for the crawl (0 = one per core)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the crawl under cProfile, writing FILE (slows it down)",
+    )
     parser.add_argument("--skip-extract", action="store_true", help="skip (a) and (d)")
     parser.add_argument("--skip-scrapy", action="store_true", help="skip (c)")
     parser.add_argument("--fetch-only", metavar="URLS", help=argparse.SUPPRESS)
@@ -426,26 +514,38 @@ def main() -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _measured(bench: Callable[..., Result], *args: object, server_pid: int | None = None) -> Result:
+    box: list[float | None] = []
+    with foreign_load(box, server_pid):
+        result = bench(*args)
+    result.foreign = box[0]
+    return result
+
+
 def run(args: argparse.Namespace, workdir: Path, root: Path) -> int:
-    print(f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
-          f"Python {platform.python_version()}")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, {load_average()}"
+    )
     started = time.perf_counter()
     if root.exists():
         shutil.rmtree(root)
     paths = _site.generate(root, args.pages)
     sizes = [(root / "www" / p.lstrip("/")).stat().st_size for p in paths]
-    print(f"site: {len(paths)} articles in {root} ({sum(sizes) / len(sizes) / 1024:.1f} KB "
-          f"per page on average), built in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"site: {len(paths)} articles in {root} ({sum(sizes) / len(sizes) / 1024:.1f} KB "
+        f"per page on average), built in {time.perf_counter() - started:.1f} s"
+    )
 
     rows: list[Result] = []
     bare = None
     if not args.skip_extract:
         pages = read_pages(root, paths, "http://127.0.0.1:8000")
         print("measuring (a) bare trafilatura ...", flush=True)
-        bare = bench_trafilatura(pages)
+        bare = _measured(bench_trafilatura, pages)
         rows.append(bare)
         print("measuring (d) extract_article ...", flush=True)
-        rows.append(bench_extract_article(pages))
+        rows.append(_measured(bench_extract_article, pages))
         del pages
 
     crawl = None
@@ -453,18 +553,31 @@ def run(args: argparse.Namespace, workdir: Path, root: Path) -> int:
         print(f"serving on {base_url} (pid {server.pid})")
         if not args.skip_scrapy:
             print("measuring (c) Scrapy alone ...", flush=True)
-            rows.append(bench_scrapy(workdir, base_url, paths, args.concurrency))
+            rows.append(
+                _measured(
+                    bench_scrapy, workdir, base_url, paths, args.concurrency, server_pid=server.pid
+                )
+            )
         print("measuring (b) the Press Monitor crawl ...", flush=True)
         profile = Path(args.profile).resolve() if args.profile else None
-        crawl = bench_pipeline(workdir, base_url, args.pages, args.concurrency,
-                               args.extract_workers, server.pid, profile)  # fmt: skip
+        crawl = bench_pipeline(
+            workdir,
+            base_url,
+            args.pages,
+            args.concurrency,
+            args.extract_workers,
+            server.pid,
+            profile,
+        )
         rows.append(crawl.result)
 
     row = crawl.crawl_row
-    print(f"crawl: exit {crawl.returncode}, status {row.get('status')}, "
-          f"stored {crawl.stored} of {args.pages} articles, pages {row.get('pages')}, "
-          f"fetched {row.get('fetched')}, errors {row.get('errors')}"
-          + (f", error kinds {crawl.error_kinds}" if crawl.error_kinds else ""))  # fmt: skip
+    print(
+        f"crawl: exit {crawl.returncode}, status {row.get('status')}, "
+        f"stored {crawl.stored} of {args.pages} articles, pages {row.get('pages')}, "
+        f"fetched {row.get('fetched')}, errors {row.get('errors')}"
+        + (f", error kinds {crawl.error_kinds}" if crawl.error_kinds else "")
+    )
     broken = crawl.returncode != 0 or crawl.stored != args.pages
     if broken:
         print(f"ERROR: expected {args.pages} stored articles and exit 0; log: {crawl.log}")
@@ -473,8 +586,10 @@ def run(args: argparse.Namespace, workdir: Path, root: Path) -> int:
     if not bare:
         print(f"\ncrawl peak RSS (ru_maxrss): {crawl.maxrss_kb / 1024:.0f} MB")
     if args.profile:
-        print(f"\nprofile of the crawl process: {args.profile} "
-              "(python -m pstats FILE; workers are not in it)")  # fmt: skip
+        print(
+            f"\nprofile of the crawl process: {args.profile} "
+            "(python -m pstats FILE; workers are not in it)"
+        )
     if args.keep:
         print(f"kept: {workdir} (site/, home/, crawl.db, crawl.log)")
     return 1 if broken else 0

@@ -166,8 +166,21 @@ def _create_cache_tables(db: Database) -> None:
     )
 
 
+_UPDATE_TRIGGER = """
+CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+    VALUES ('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END
+"""
+
+
 def ensure_fts(db: Database) -> None:
-    """(Re)create the FTS5 index over articles and its sync triggers (DB-6)."""
+    """(Re)create the FTS5 index over articles and its sync triggers (DB-6).
+
+    The update trigger fires only when the title or text changes, so setting
+    ``cluster_id`` or other columns does not re-index the article.
+    """
     db["articles"].enable_fts(
         ["title", "text"],
         fts_version="FTS5",
@@ -175,6 +188,8 @@ def ensure_fts(db: Database) -> None:
         replace=True,
         tokenize="unicode61 remove_diacritics 2",
     )
+    db.execute('DROP TRIGGER IF EXISTS "articles_au"')
+    db.execute(_UPDATE_TRIGGER)
 
 
 def missing_fts_triggers(db: Database) -> list[str]:

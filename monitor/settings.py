@@ -49,7 +49,8 @@ REDIRECT_MAX_TIMES = 10
 METAREFRESH_ENABLED = True
 URLLENGTH_LIMIT = 2083
 CONCURRENT_REQUESTS = 32
-CONCURRENT_ITEMS = 200
+CONCURRENT_ITEMS = 1
+"""A page yields one item; Scrapy starts this many tasks per callback output (cheap at 1)."""
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -67,6 +68,7 @@ def crawl_settings(config: Config, site: Site, *, max_pages: int | None = None) 
         "AUTOTHROTTLE_START_DELAY": max(crawl.delay, 0.01),
         "AUTOTHROTTLE_MAX_DELAY": max(60.0, crawl.delay * 10),
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrency),
         "CLOSESPIDER_PAGECOUNT": max_pages if max_pages is not None else crawl.max_pages,
         "CLOSESPIDER_TIMEOUT": crawl.timeout_minutes * 60,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,

@@ -293,8 +293,15 @@ class Store:
             "partial": int(record.partial),
             "encoding_suspect": int(record.encoding_suspect),
         }
-        article_id = int(self.db["articles"].insert(values).last_pk)
-        self.db["articles"].update(article_id, {"cluster_id": article_id})
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        article_id = int(
+            self.scalar(
+                f"INSERT INTO articles ({names}) VALUES ({marks}) RETURNING id",  # noqa: S608
+                list(values.values()),
+            )
+        )
+        self.db.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", [article_id, article_id])
         self.add_article_url(record.url, article_id, record.site)
         return article_id
 

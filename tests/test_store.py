@@ -252,3 +252,13 @@ def test_deferred_errors_never_use_up_their_retries(store: Store, kind: str) -> 
         with store.write():
             store.record_error(None, "herald", url, kind, "come back later")
     assert store.should_fetch(url)
+
+
+def test_search_follows_text_changes_but_not_other_updates(store: Store) -> None:
+    with store.write():
+        article_id = store.insert_article(record("https://x.test/a", "The old hotline text"))
+        store.replace_text(article_id, "A brand new ceasefire text", 5)
+        store.db.execute("UPDATE articles SET cluster_id = 99 WHERE id = ?", [article_id])
+    assert search_articles(store, "hotline") == []
+    assert [r["id"] for r in search_articles(store, "ceasefire")] == [article_id]
+    assert store.scalar("SELECT count(*) FROM articles_fts") == 1
