@@ -320,22 +320,26 @@ class Store:
     # -- learned boilerplate -----------------------------------------------
 
     def learn_lines(self, site: str, lines: Mapping[str, str], min_pages: int) -> set[str]:
-        """Count one more page for each candidate line; return keys learned just now."""
-        learned: set[str] = set()
-        now = clock.now_iso()
-        for key, line in lines.items():
-            pages = self.scalar(
-                "INSERT INTO boilerplate_lines (site, key, line, pages) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT(site, key) DO UPDATE SET pages = pages + 1 RETURNING pages",
-                [site, key, line[:500]],
-            )
-            if pages == min_pages:
-                self.db.execute(
-                    "UPDATE boilerplate_lines SET learned_at = ? WHERE site = ? AND key = ?",
-                    [now, site, key],
-                )
-                learned.add(key)
-        return learned
+        """Count one more page for each candidate line; return keys learned just now.
+
+        Lines are looked up by key only (never a scan of the site's lines), so the
+        cost per page does not grow with the archive.
+        """
+        if not lines:
+            return set()
+        self.db.conn.executemany(
+            "INSERT INTO boilerplate_lines (site, key, line, pages) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT(site, key) DO UPDATE SET pages = pages + 1",
+            [(site, key, line[:500]) for key, line in lines.items()],
+        )
+        keys = list(lines)
+        marks = ", ".join("?" for _ in keys)
+        rows = self.db.execute(
+            f"UPDATE boilerplate_lines SET learned_at = ? WHERE site = ? AND key IN ({marks}) "  # noqa: S608
+            "AND pages >= ? AND learned_at IS NULL RETURNING key",
+            [clock.now_iso(), site, *keys, min_pages],
+        ).fetchall()
+        return {row[0] for row in rows}
 
     def learned_lines(self, site: str, min_pages: int) -> dict[str, str]:
         """Key → line of every line seen on at least ``min_pages`` pages of ``site``."""
