@@ -27,6 +27,7 @@ class Crawled:
     second: object
     first_requests: list[str]
     second_requests: list[str]
+    second_responses: list[tuple[str, int]]
 
     def store(self) -> Store:
         return open_store(self.db)
@@ -40,9 +41,13 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
         db = tmp / "monitor.db"
         first = pressmon("--home", str(home), "--db", str(db), "crawl")
         first_requests = list(server.requests)
+        first_responses = len(server.responses)
         second = pressmon("--home", str(home), "--db", str(db), "crawl")
         second_requests = list(server.requests[len(first_requests) :])
-        yield Crawled(server, db, home, first, second, first_requests, second_requests)
+        second_responses = list(server.responses[first_responses:])
+        yield Crawled(
+            server, db, home, first, second, first_requests, second_requests, second_responses
+        )
 
 
 def path_of(url: str) -> str:
@@ -180,3 +185,14 @@ def test_search_finds_the_seed_story(crawled: Crawled) -> None:
     assert "China raises concerns over missile defense" in result.stdout
     korean = pressmon("--home", str(crawled.home), "--db", str(crawled.db), "search", "사드")
     assert "1 article" in korean.stdout or "article(s)" in korean.stdout
+
+
+def test_the_second_crawl_uses_conditional_get(crawled: Crawled) -> None:
+    sources = [(path, status) for path, status in crawled.second_responses
+               if path != "/robots.txt"]
+    assert sources
+    assert {status for _, status in sources} == {304}, sources
+    store = crawled.store()
+    cached = store.scalar("SELECT count(*) FROM http_cache WHERE etag IS NOT NULL")
+    store.close()
+    assert cached >= len({path for path, _ in sources})
