@@ -14,7 +14,7 @@ import lxml.etree
 import lxml.html
 
 from monitor._metadata import _Meta
-from monitor._text import _SPACE
+from monitor._text import _SPACE, _collapse
 from monitor.boilerplate import normalize_line
 from monitor.items import Extracted
 
@@ -139,54 +139,90 @@ _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "a", "s
 _LINK_SKIP = ("#", "javascript:", "mailto:", "tel:")
 
 
-def _listing_reason(tree: lxml.html.HtmlElement, meta: _Meta) -> str | None:
+def _anchor_texts(tree: lxml.html.HtmlElement) -> dict[Any, str]:
+    """Every ``<a>`` of the page → its text, whitespace collapsed (read once, used thrice)."""
+    return {anchor: _text_of(anchor) for anchor in tree.iter("a")}
+
+
+def _listing_reason(
+    tree: lxml.html.HtmlElement, meta: _Meta, anchors: dict[Any, str] | None = None
+) -> str | None:
     """Why the page looks like an index/section page, or None for an article.
 
     An article has one long block of running text; a listing has many headline
     links and only short teasers. A page that declares itself an article must
     show much stronger listing evidence (a "MOST POPULAR" box is not one).
+    ``anchors`` is :func:`_anchor_texts` of ``tree`` (computed when not given).
     """
-    links = _headline_links(tree)
+    anchors = _anchor_texts(tree) if anchors is None else anchors
+    links = _headline_links(anchors)
     if links < 4:
         return None
-    block = _longest_block(tree)
+    # The longest block a listing may have: at this length or more the page is an article.
     if meta.is_article:
-        hit = links >= 15 and block < 200
+        if links < 15:
+            return None
+        limit = 200
+    elif meta.og_type == "website":
+        limit = 800
+    elif links >= 6:
+        limit = 300
     else:
-        hit = (links >= 6 and block < 300) or (meta.og_type == "website" and block < 800)
-    return f"{links} headline links, longest text block {block} characters" if hit else None
+        return None
+    block = _longest_block(tree, anchors, limit)
+    if block >= limit:
+        return None
+    return f"{links} headline links, longest text block {block} characters"
 
 
 def _text_of(element: Any) -> str:
-    return _SPACE.sub(" ", element.text_content()).strip()
+    return _collapse(element.text_content())
 
 
 def _is_headline(text: str) -> bool:
     return len(text) >= 15 and (text.count(" ") >= 2 or len(_CJK.findall(text)) >= 8)
 
 
-def _headline_links(tree: lxml.html.HtmlElement) -> int:
+def _headline_links(anchors: dict[Any, str]) -> int:
     hrefs = set()
-    for anchor in tree.iter("a"):
+    for anchor, text in anchors.items():
         href = (anchor.get("href") or "").strip()
-        if href and not href.lower().startswith(_LINK_SKIP) and _is_headline(_text_of(anchor)):
+        if href and not href.lower().startswith(_LINK_SKIP) and _is_headline(text):
             hrefs.add(href)
     return len(hrefs)
 
 
-def _longest_block(tree: lxml.html.HtmlElement) -> int:
-    """The longest run of non-link text in one element, outside headline items."""
+def _longest_block(tree: lxml.html.HtmlElement, anchors: dict[Any, str], limit: int) -> int:
+    """The longest run of non-link text in one element, outside headline items.
+
+    Exact when it is below ``limit``; otherwise some block of at least ``limit``
+    (the search stops there). The parents of ``<p>`` elements are tried first.
+    """
     body = tree.find("body")
     root = body if body is not None else tree
-    marked = _holding_headlines(root)
-    return max((_block_len(el, marked) for el in root.iter(lxml.etree.Element)), default=0)
+    marked = _holding_headlines(root, anchors)
+    sizes: dict[Any, int] = {}
+    for paragraph in root.iter("p"):
+        parent = paragraph.getparent()
+        if paragraph is not root and parent not in sizes:
+            size = sizes[parent] = _block_len(parent, marked, anchors)
+            if size >= limit:
+                return size
+    longest = max(sizes.values(), default=0)
+    for element in root.iter(lxml.etree.Element):
+        if element not in sizes:
+            size = _block_len(element, marked, anchors)
+            if size >= limit:
+                return size
+            longest = max(longest, size)
+    return longest
 
 
-def _holding_headlines(root: Any) -> set[Any]:
+def _holding_headlines(root: Any, anchors: dict[Any, str]) -> set[Any]:
     """Every element that is or contains a headline link (lxml keeps these proxies stable)."""
     marked: set[Any] = set()
     for anchor in root.iter("a"):
-        if not _is_headline(_text_of(anchor)):
+        if not _is_headline(anchors[anchor]):
             continue
         marked.add(anchor)
         for ancestor in anchor.iterancestors():
@@ -196,7 +232,7 @@ def _holding_headlines(root: Any) -> set[Any]:
     return marked
 
 
-def _block_len(element: Any, marked: set[Any]) -> int:
+def _block_len(element: Any, marked: set[Any], anchors: dict[Any, str]) -> int:
     """Non-link text of ``element`` and of its children that hold no headline link.
 
     When headline items alternate with the counted children (headline, teaser,
@@ -210,7 +246,7 @@ def _block_len(element: Any, marked: set[Any]) -> int:
         if child in marked:
             headlines += 1
         elif isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
-            parts.append(_unlinked_len(child))
+            parts.append(_unlinked_len(child, anchors))
     if headlines >= 3 and headlines * 2 >= len(parts) - 1:
         return max(parts)
     return sum(parts)
@@ -221,13 +257,18 @@ def _direct_len(element: Any) -> int:
     return len((element.text or "").strip()) + tails
 
 
-def _unlinked_len(element: Any) -> int:
-    linked = sum(len(_text_of(anchor)) for anchor in element.iter("a"))
+def _unlinked_len(element: Any, anchors: dict[Any, str]) -> int:
+    linked = sum(len(anchors[anchor]) for anchor in element.iter("a"))
     return max(len(_text_of(element)) - linked, 0)
 
 
-def _mostly_headlines(text: str, tree: lxml.html.HtmlElement) -> bool:
+def _mostly_headlines(
+    text: str, tree: lxml.html.HtmlElement, anchors: dict[Any, str] | None = None
+) -> bool:
     """True when most of the extracted text is the page's own headline links (EXT-1)."""
-    anchors = {normalize_line(t) for a in tree.iter("a") if _is_headline(t := _text_of(a))}
-    linked = [line for line in text.split("\n") if normalize_line(line) in anchors]
+    anchors = _anchor_texts(tree) if anchors is None else anchors
+    headlines = {normalize_line(t) for t in anchors.values() if _is_headline(t)}
+    if not headlines:
+        return False
+    linked = [line for line in text.split("\n") if normalize_line(line) in headlines]
     return len(linked) >= 5 and sum(map(len, linked)) * 2 >= len(text)

@@ -13,8 +13,9 @@ from monitor.decode import strip_controls
 
 _SPACE = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
-# One linear pass over the markup (no backtracking on unclosed tags or comments).
-_TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([a-zA-Z][\w:-]*)[^<>]*>|[^<]+|<", re.DOTALL)
+# Comments and tags, for one linear split of the markup (no backtracking on unclosed tags
+# or comments); what lies between them, stray "<" included, is text.
+_TAG = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([a-zA-Z][\w:-]*)[^<>]*>", re.DOTALL)
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "title", "select"})
 _BLOCK_TAGS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dd", "dt", "tr",
@@ -25,20 +26,31 @@ _BLOCK_TAGS = frozenset(
 
 def _page_text(html: str) -> str:
     """The page's visible text, one block per line, without a parser (any nesting depth)."""
-    parts: list[str] = []
+    pieces = _TAG.split(html)  # text, then per match: closing "/", tag name (None: comment), text
+    parts = [pieces[0]]
     hidden = ""
-    for match in _TOKEN.finditer(html):
-        closing, tag = match.group(1), (match.group(2) or "").lower()
-        if hidden:
-            hidden = "" if closing and tag == hidden else hidden
-        elif tag in _HIDDEN_TAGS and not closing:
-            hidden = tag
-        elif tag:
-            parts.append("\n" if tag in _BLOCK_TAGS else "")
-        elif not match.group().startswith("<!--"):
-            parts.append(match.group())
-    lines = (_SPACE.sub(" ", line).strip() for line in htmllib.unescape("".join(parts)).split("\n"))
+    for closing, tag, text in zip(pieces[1::3], pieces[2::3], pieces[3::3], strict=True):
+        if tag is not None:
+            tag = tag.lower()
+            if hidden:
+                if not closing or tag != hidden:
+                    continue
+                hidden = ""
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n")
+            elif tag in _HIDDEN_TAGS and not closing:
+                hidden = tag
+                continue
+        elif hidden:
+            continue
+        parts.append(text)
+    lines = (_collapse(line) for line in htmllib.unescape("".join(parts)).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _collapse(text: str) -> str:
+    """``text`` with each run of whitespace made one space, stripped (``\\s+`` → ``" "``)."""
+    return " ".join(text.split())
 
 
 def _resplit(text: str, page_text: str) -> str:
@@ -66,10 +78,7 @@ def _resplit(text: str, page_text: str) -> str:
 
 def _clean_text(raw: str, title: str | None, boilerplate: Sequence[str]) -> str:
     """One paragraph per line, whitespace collapsed, furniture and a repeated title removed."""
-    lines = [
-        _SPACE.sub(" ", _ZERO_WIDTH.sub("", line)).strip()
-        for line in strip_controls(raw).split("\n")
-    ]
+    lines = [_collapse(line) for line in _ZERO_WIDTH.sub("", strip_controls(raw)).split("\n")]
     lines = _mend(_untable(lines))
     if lines and title:
         lines[0] = _without_title(lines[0], title)

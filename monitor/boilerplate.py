@@ -84,11 +84,30 @@ PAYWALL = re.compile(
 )
 """Paywall wording: a teaser marker for extraction, and furniture as a short line."""
 _PAYWALL_LINE = 120
+# Lower-case words every PAYWALL match holds, a cheap test before the regex. Besides the
+# ASCII letters' two cases, IGNORECASE lets "İ" and "ı" match i, "K" (Kelvin) k and "ſ" s:
+# a text with one of those always goes to the regex.
+_PAYWALL_WORDS = (
+    "subscri", "continue reading", "in to read", "in to continue", "register to ",
+    "free account", "is available", "is only available", "is reserved", "is only reserved",
+    "유료", "구독자", "로그인",
+)  # fmt: skip
+_CASE_ODDITIES = ("\u0130", "\u0131", "\u212a", "\u017f")
+
+
+def has_paywall(text: str) -> bool:
+    """True when ``text`` holds paywall wording: ``PAYWALL.search(text)``, only faster."""
+    lowered = text.lower()
+    if any(word in lowered for word in _PAYWALL_WORDS) or any(
+        char in text for char in _CASE_ODDITIES
+    ):
+        return PAYWALL.search(text) is not None
+    return False
 
 
 def normalize_line(line: str) -> str:
     """``line`` compared the way furniture is: NFKC, casefolded, whitespace collapsed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", line)).strip().casefold()
+    return " ".join(unicodedata.normalize("NFKC", line).split()).casefold()
 
 
 def _furniture_key(line: str) -> str:
@@ -97,7 +116,11 @@ def _furniture_key(line: str) -> str:
 
 def is_furniture(line: str, extra: Collection[str] = frozenset()) -> bool:
     """True when ``line`` is page furniture (built-in list, ``extra`` keys, copyright, dateline)."""
-    key = _furniture_key(line)
+    return _is_furniture_key(line, _furniture_key(line), extra)
+
+
+def _is_furniture_key(line: str, key: str, extra: Collection[str]) -> bool:
+    """:func:`is_furniture` of ``line`` whose :func:`_furniture_key` is ``key``."""
     if not key:
         return True
     if key in FURNITURE or key in extra:
@@ -106,7 +129,7 @@ def is_furniture(line: str, extra: Collection[str] = frozenset()) -> bool:
         return False
     if _COPYRIGHT.search(line) or _COPYRIGHT_LEAD.match(line.strip().casefold()):
         return True
-    if len(line) < _PAYWALL_LINE and PAYWALL.search(line):
+    if len(line) < _PAYWALL_LINE and has_paywall(line):
         return True
     return len(key) < _DATELINE_MAX and bool(_DATELINE.match(key))
 
@@ -120,8 +143,13 @@ def strip_furniture(text: str, extra: Sequence[str] = ()) -> str:
     """
     extra_keys = frozenset(_furniture_key(line) for line in extra)
     lines = [line.strip() for line in text.split("\n")]
-    lines = _drop_boxes(lines)
-    kept = [line for line in lines if not is_furniture(line, extra_keys)]
+    keys = [_furniture_key(line) for line in lines]
+    end = _box_start(lines, keys)
+    kept = [
+        line
+        for line, key in zip(lines[:end], keys[:end], strict=True)
+        if not _is_furniture_key(line, key, extra_keys)
+    ]
     phrases = (*_GLUED, *(line.strip() for line in extra if _gluable(line.strip())))
     return "\n".join(_strip_tail(kept, extra_keys, phrases))
 
@@ -131,12 +159,15 @@ def _gluable(phrase: str) -> bool:
     return " " in phrase or len(phrase) >= 8
 
 
-def _drop_boxes(lines: list[str]) -> list[str]:
-    """Cut a box heading ("MOST POPULAR") and everything after it when only headlines follow."""
-    for index, line in enumerate(lines):
-        if _furniture_key(line) in _BOX_HEADINGS and _headlines_only(lines[index + 1 :]):
-            return lines[:index]
-    return lines
+def _box_start(lines: list[str], keys: list[str]) -> int:
+    """Where a box heading ("MOST POPULAR") starts that only headlines follow (else the end).
+
+    The heading and everything after it are cut; ``keys`` are the lines' furniture keys.
+    """
+    for index, key in enumerate(keys):
+        if key in _BOX_HEADINGS and _headlines_only(lines[index + 1 :]):
+            return index
+    return len(lines)
 
 
 def _headlines_only(lines: Sequence[str]) -> bool:

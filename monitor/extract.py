@@ -34,9 +34,15 @@ from trafilatura.settings import Document, Extractor, use_config
 from monitor import clock
 from monitor._dates import _find_date
 from monitor._metadata import _author, _Meta, _read_meta, _script_language, _title
-from monitor._pagetype import _classify_raw, _listing_reason, _mostly_headlines, _skip
+from monitor._pagetype import (
+    _anchor_texts,
+    _classify_raw,
+    _listing_reason,
+    _mostly_headlines,
+    _skip,
+)
 from monitor._text import _clean_text, _page_text, _resplit
-from monitor.boilerplate import PAYWALL, strip_furniture
+from monitor.boilerplate import has_paywall, strip_furniture
 from monitor.decode import Decoded, _primary, decode_body, strip_controls
 from monitor.items import Extracted
 
@@ -129,7 +135,8 @@ def _extract(
         return skipped
     tree = _parse(html)
     meta = _read_meta(tree, url)
-    why = _listing_reason(tree, meta) if tree is not None else None
+    anchors = _anchor_texts(tree) if tree is not None else {}
+    why = _listing_reason(tree, meta, anchors) if tree is not None else None
     if why:
         return _skip(url, "listing", why)
     document = _run_trafilatura(tree, url)
@@ -138,7 +145,7 @@ def _extract(
     if len(text) < _MIN_TEXT:
         why = f"only {len(text)} characters of text" if text else "no article text on the page"
         return _skip(url, "empty", detail or why)
-    if tree is not None and _mostly_headlines(text, tree):
+    if tree is not None and _mostly_headlines(text, tree, anchors):
         return _skip(url, "listing", "the extracted text is mostly headline links")
     found = Extracted(text=text, language=_primary(language), detail=detail)
     return _with_metadata(found, document, meta, (raw, page_text), url, zone)
@@ -224,9 +231,9 @@ def _looks_like_markup(text: str) -> bool:
 
 def _is_partial(text: str, raw: str, page_text: str, meta: _Meta) -> bool:
     """A teaser (EXT-2): too short, or paywall wording in or around a short text."""
-    if len(text) < _PARTIAL_CHARS or PAYWALL.search(raw):
+    if len(text) < _PARTIAL_CHARS or has_paywall(raw):
         return True
-    return len(text) < _TEASER_CHARS and bool(PAYWALL.search(page_text) or meta.paywalled)
+    return len(text) < _TEASER_CHARS and (has_paywall(page_text) or meta.paywalled)
 
 
 _CJK_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

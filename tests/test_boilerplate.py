@@ -7,8 +7,10 @@ from collections import Counter
 import pytest
 
 from monitor.boilerplate import (
+    PAYWALL,
     candidate_lines,
     content_hash,
+    has_paywall,
     is_furniture,
     line_key,
     remove_learned,
@@ -91,6 +93,26 @@ def test_box_heading_followed_by_real_paragraphs_only_loses_the_heading() -> Non
 
 
 # -- learned boilerplate -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Subscribe now to continue reading this story.",
+        "LOG IN TO CONTINUE",
+        "This story is only available to members",
+        "\u017fub\u017fcribe to read",  # IGNORECASE lets a long s match s
+        "Sign \u0130n to read",  # and a dotted capital I match i
+        "유료회원 전용",
+        "Subscribers  only",
+        "subscribe for news",
+        "Already a reader? Continue below.",
+        "",
+    ],
+)
+def test_has_paywall_is_the_paywall_regex(text: str) -> None:
+    assert has_paywall(text) == bool(PAYWALL.search(text))
+    assert has_paywall(f"A long article. {text} The end.") == bool(PAYWALL.search(text))
 
 
 def test_line_key_normalises() -> None:

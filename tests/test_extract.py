@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor import extract
+from monitor._text import _page_text
 from monitor.extract import extract_article, extract_page, strip_furniture, word_count
 from monitor.items import Extracted
 
@@ -209,6 +210,21 @@ def test_wrapped_short_paragraphs_beside_headlines_are_an_article() -> None:
     body = "".join(paragraph.format(f"said passenger number {i}") for i in range(6))
     result = run(page(f"<div class='story'>{body}</div><ul>{headline_items(8)}</ul>"))
     assert result.skip_reason is None and "passenger number 5" in result.text
+
+
+def test_listing_reports_its_longest_text_block() -> None:
+    teaser = "<p>" + "word " * 24 + "</p>"
+    result = run(page(f"{teaser}<ul>{headline_items(20)}</ul>"))
+    assert result.skip_reason == "listing"
+    assert result.detail == "20 headline links, longest text block 119 characters"
+
+
+def test_page_text_skips_hidden_tags_and_comments() -> None:
+    html = (
+        "<p>a < b</p><script>x</p></script><!-- <p>c --><div>d &amp; e<br>f</div>"
+        "<TITLE>t</title><b>g</b>"
+    )
+    assert _page_text(html) == "a < b\nd & e\nf\ng"
 
 
 # -- dates --------------------------------------------------------------------------
