@@ -237,11 +237,16 @@ def _is_partial(text: str, raw: str, page_text: str, meta: _Meta) -> bool:
 
 
 _CJK_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WORD_CHAR = re.compile(r"\w")
+
+
+_WORD_TOKEN = re.compile(r"\S*?\w\S*")
 
 
 def word_count(text: str) -> int:
-    """Words in ``text``: whitespace tokens (Hangul words too), plus one per Han/Kana character."""
+    """Words in ``text``: whitespace tokens (Hangul words too), plus one per Han/Kana character.
+
+    A token counts when it holds a word character (a lone dash does not).
+    """
     cjk = len(_CJK_WORD.findall(text))
-    rest = _CJK_WORD.sub(" ", text).split()
-    return cjk + sum(1 for token in rest if _WORD_CHAR.search(token))
+    rest = _CJK_WORD.sub(" ", text) if cjk else text
+    return cjk + len(_WORD_TOKEN.findall(rest))
