@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Self
 
 from scrapy import signals
@@ -31,6 +32,8 @@ class StorePipeline:
         self.ingester: Ingester | None = None
         self.tally = CrawlTally()
         self.buffer: list[Any] = []
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pressmon-store")
+        self.pending: list[Future[dict[str, int]]] = []
         self.last_flush = time.monotonic()
 
     @classmethod
@@ -58,20 +61,38 @@ class StorePipeline:
         return item
 
     def flush(self) -> None:
-        """Write the buffered items in one transaction."""
+        """Hand the buffered items to the writer thread, to commit in one transaction.
+
+        SQLite does its work (full-text indexing included) with the GIL released,
+        so the reactor keeps fetching while a batch is written; batches are
+        written one at a time, in order.
+        """
+        self._collect()
         if not self.buffer or self.store is None or self.ingester is None:
             return
         batch, self.buffer = self.buffer, []
+        self.pending.append(self.writer.submit(self._write, batch))
+        self.last_flush = time.monotonic()
+
+    def _write(self, batch: list[Any]) -> dict[str, int]:
+        assert self.store is not None and self.ingester is not None
         with self.store.write():
             for item in batch:
                 self.tally.add(self.ingester, item)
-        self.last_flush = time.monotonic()
-        for key, value in self.tally.drain_stats().items():
-            self.crawler.stats.inc_value(f"monitor/{key}", value)
+        return self.tally.drain_stats()
+
+    def _collect(self, wait: bool = False) -> None:
+        """Count what finished batches stored (raising what a batch raised)."""
+        for future in [f for f in self.pending if wait or f.done()]:
+            self.pending.remove(future)
+            for key, value in future.result().items():
+                self.crawler.stats.inc_value(f"monitor/{key}", value)
 
     def close_spider(self) -> None:
-        """Write what is left."""
+        """Write what is left and wait for it."""
         self.flush()
+        self.writer.shutdown(wait=True)
+        self._collect(wait=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Close the ``crawls`` row with its funnel, status and failure type."""
