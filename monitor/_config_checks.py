@@ -286,6 +286,7 @@ _SITE_CHECKS: dict[str, Check] = {
     "charset": _charset,
     "timezone": _timezone,
     "enabled": _flag,
+    "fold_hosts": _flag,
     **_CRAWL_CHECKS,
 }
 _WATCHLIST_CHECKS: dict[str, Check] = {

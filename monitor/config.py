@@ -122,6 +122,7 @@ class Site:
     charset: str | None = None
     timezone: str | None = None
     enabled: bool = True
+    fold_hosts: bool = False  # www./m./amp. hosts and AMP paths are one site (monitor.urls)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
 
     def is_article_url(self, url: str) -> bool:

@@ -4,6 +4,11 @@ Everything here is pure and knows nothing of Scrapy. ``canonical_url`` is what d
 articles on (NET-9: tracking and session parameters never make a second copy); ``is_http_url``
 and ``resolve_link`` keep ``javascript:``/``data:`` links out (SEC-2); ``is_public_address``
 is the SSRF check for URLs that come from untrusted input (SEC-5).
+
+``site_canonical_url`` adds what only a site's config can tell: with ``fold_hosts = true``
+the site's ``www.``/``m.``/``mobile.``/``amp.``/``m-`` hosts and its AMP pages are one URL.
+``preferred_url`` picks the URL an article is stored under (its declared canonical link when
+that is trustworthy).
 """
 
 from __future__ import annotations
@@ -13,7 +18,12 @@ import re
 import socket
 import string
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from monitor.config import Site
 
 __all__ = [
     "HTTP_SCHEMES",
@@ -23,8 +33,11 @@ __all__ = [
     "is_http_url",
     "is_public_address",
     "on_domains",
+    "preferred_url",
     "resolve_link",
+    "site_canonical_url",
     "try_canonical_url",
+    "try_site_canonical_url",
 ]
 
 #: Query parameters dropped by :func:`canonical_url`; a trailing ``*`` makes a prefix pattern.
@@ -60,6 +73,11 @@ _QUERY_TOKEN = re.compile(r"%[0-9A-Fa-f]{2}|[^" + re.escape(_SAFE + "/?") + "]")
 _USERINFO_TOKEN = re.compile(r"%[0-9A-Fa-f]{2}|[^" + re.escape(_SAFE.replace("@", "")) + "]")
 _C0_OR_SPACE = "".join(chr(code) for code in range(0x21))  # stripped from both ends (WHATWG)
 _HOST_NAME = re.compile(r"(?!.*\.\.)[a-z0-9_-][a-z0-9_.-]*")
+#: Host prefixes that ``fold_hosts`` removes: www (and mirrors www1., www01.), mobile, AMP.
+_FOLD_PREFIX = re.compile(r"(?:www\d*|m|mobile|amp)\.|m-")
+#: Folded hosts that may still be a site's canonical host: none, or plain ``www.``.
+_TARGET_PREFIX = re.compile(r"(?:www\.)?")
+_AMP_QUERY = frozenset({"amp", "amp=1", "amp=true", "amp=", "outputtype=amp"})
 
 
 def canonical_url(url: str, extra_tracking: Iterable[str] = ()) -> str:
@@ -83,6 +101,76 @@ def try_canonical_url(url: str, extra_tracking: Iterable[str] = ()) -> str | Non
         return canonical_url(url, extra_tracking)
     except ValueError:
         return None
+
+
+def site_canonical_url(
+    url: str, site: Site | None = None, extra_tracking: Iterable[str] = ()
+) -> str:
+    """:func:`canonical_url`, then the folding ``site`` asks for (``fold_hosts = true``).
+
+    Folding applies only to URLs on the site's ``domains``:
+
+    - host: leading ``www.`` (also ``www1.``, ``www01.``), ``m.``, ``mobile.``, ``amp.`` and
+      ``m-`` (``m-en.yna.co.kr``) are removed for as long as the rest is still on the site's
+      domains, giving the bare host; that becomes the first host written in the site's config
+      (``start_urls``, then ``feeds``, ``sitemaps``, ``domains``) that is the bare host or
+      ``www.`` + the bare host, else the bare host itself. So for a site whose first start
+      URL is on ``www.koreaherald.com``, ``m.koreaherald.com`` becomes ``www.koreaherald.com``;
+    - path: leading and trailing ``amp`` segments go (``/amp/a`` → ``/a``, ``/a/amp`` → ``/a``,
+      ``/a/amp/`` → ``/a/``); ``/ampere`` is not an ``amp`` segment;
+    - query: ``amp``, ``amp=1``, ``amp=true`` and ``outputType=amp`` go.
+
+    Scheme and port are kept. Idempotent. Raises ``ValueError`` like :func:`canonical_url`.
+    """
+    canonical = canonical_url(url, extra_tracking)
+    if site is None or not site.fold_hosts or not on_domains(canonical, site.domains):
+        return canonical
+    parts = urlsplit(canonical)
+    targets = _fold_targets((*site.start_urls, *site.feeds, *site.sitemaps), site.domains)
+    host = _fold_host(parts.hostname or "", site.domains, targets)
+    netloc = parts.netloc
+    if host != parts.hostname:
+        userinfo, at, _ = netloc.rpartition("@")
+        netloc = userinfo + at + host + (f":{parts.port}" if parts.port is not None else "")
+    path, query = _fold_amp_path(parts.path), _fold_amp_query(parts.query)
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def try_site_canonical_url(
+    url: str, site: Site | None = None, extra_tracking: Iterable[str] = ()
+) -> str | None:
+    """:func:`site_canonical_url`, or ``None`` where it would raise ``ValueError``."""
+    try:
+        return site_canonical_url(url, site, extra_tracking)
+    except ValueError:
+        return None
+
+
+def preferred_url(
+    fetched: str,
+    declared: str | None,
+    site: Site | None,
+    extra_tracking: Iterable[str] = (),
+) -> str:
+    """The URL an article is stored under, site-canonicalised.
+
+    ``declared`` is what the page says about itself (``<link rel=canonical>``, else
+    ``og:url``). It wins over ``fetched`` when it is an absolute http(s) URL (or starts with
+    ``/``, resolved against ``fetched``) on the same site (the site's ``domains``; without a
+    site, the fetched URL's domain), is not the home page, a start URL or a ``listing_urls``
+    match, and matches the site's ``article_urls`` when it has some. Otherwise (a canonical
+    link to another outlet, to the front page, a scheme-less ``example.com/a``) the fetched
+    URL is kept. Raises ``ValueError`` when ``fetched`` is no http(s) URL.
+    """
+    extra = tuple(extra_tracking)
+    own = site_canonical_url(fetched, site, extra)
+    absolute = _absolute_declared(declared, own)
+    if absolute is None:
+        return own
+    candidate = try_site_canonical_url(absolute, site, extra)
+    if candidate is None or not _trusted_declared(candidate, own, site, extra):
+        return own
+    return candidate
 
 
 def is_http_url(url: str) -> bool:
@@ -121,11 +209,7 @@ def on_domains(url: str, domains: Iterable[str]) -> bool:
         host = host_of(url)
     except ValueError:
         return False
-    for domain in domains:
-        name = _domain(domain)
-        if name and (host == name or host.endswith("." + name)):
-            return True
-    return False
+    return _host_on_domains(host, domains)
 
 
 def is_public_address(host: str) -> bool:
@@ -141,6 +225,103 @@ def is_public_address(host: str) -> bool:
         return False
     addresses = _resolve(name)
     return bool(addresses) and all(_is_public_ip(address) for address in addresses)
+
+
+def _host_on_domains(host: str, domains: Iterable[str]) -> bool:
+    """True when the canonical ``host`` is one of ``domains`` or a subdomain of one."""
+    for domain in domains:
+        name = _domain(domain)
+        if name and (host == name or host.endswith("." + name)):
+            return True
+    return False
+
+
+def _bare_host(host: str, domains: tuple[str, ...]) -> str:
+    """``host`` without its fold prefixes, as long as what is left stays on ``domains``."""
+    while match := _FOLD_PREFIX.match(host):
+        rest = host[match.end() :]
+        if "." not in rest or not _host_on_domains(rest, domains):
+            break
+        host = rest
+    return host
+
+
+@lru_cache(maxsize=256)
+def _fold_targets(sources: tuple[str, ...], domains: tuple[str, ...]) -> dict[str, str]:
+    """Bare host → the site's canonical spelling of it, from the hosts its config names."""
+    hosts = []
+    for url in sources:
+        try:
+            hosts.append(host_of(url))
+        except ValueError:
+            continue
+    for domain in domains:
+        try:
+            hosts.append(host_of("http://" + domain.strip().lstrip("*.")))
+        except ValueError:
+            continue
+    targets: dict[str, str] = {}
+    for host in hosts:
+        bare = _bare_host(host, domains)
+        if _TARGET_PREFIX.fullmatch(host[: len(host) - len(bare)]):
+            targets.setdefault(bare, host)
+    return targets
+
+
+def _fold_host(host: str, domains: tuple[str, ...], targets: dict[str, str]) -> str:
+    """The site's canonical host for ``host``."""
+    bare = _bare_host(host, domains)
+    return targets.get(bare, bare)
+
+
+def _fold_amp_path(path: str) -> str:
+    """Leading and trailing ``amp`` segments removed; a trailing slash stays as it was."""
+    segments = path.split("/")[1:]
+    while segments and segments[0] == "amp":
+        segments.pop(0)
+    while segments:
+        if segments[-1] == "amp":
+            segments.pop()
+        elif len(segments) >= 2 and segments[-2:] == ["amp", ""]:
+            del segments[-2]
+        else:
+            break
+    return "/" + "/".join(segments)
+
+
+def _fold_amp_query(query: str) -> str:
+    """The canonical query without its AMP switches (``amp=1``, ``outputType=amp`` …)."""
+    pairs = [pair for pair in query.split("&") if pair]
+    return "&".join(pair for pair in pairs if unquote_plus(pair).lower() not in _AMP_QUERY)
+
+
+def _absolute_declared(declared: str | None, base: str) -> str | None:
+    """``declared`` when absolute http(s); resolved against ``base`` when it starts with
+    ``/``; else ``None`` (a scheme-less ``example.com/a`` is more often a bug than a path)."""
+    if not isinstance(declared, str) or not declared.strip(_C0_OR_SPACE):
+        return None
+    text = declared.strip(_C0_OR_SPACE)
+    if text.startswith("/"):
+        return resolve_link(text, base)
+    return text if is_http_url(text) else None
+
+
+def _trusted_declared(
+    candidate: str, own: str, site: Site | None, extra_tracking: tuple[str, ...]
+) -> bool:
+    """True when a page's declared canonical URL may replace the URL it was fetched at."""
+    domains = site.domains if site is not None else (host_of(own),)
+    if not on_domains(candidate, domains):
+        return False
+    parts = urlsplit(candidate)
+    if parts.path == "/" and not parts.query:
+        return False
+    if site is None:
+        return True
+    starts = {try_site_canonical_url(url, site, extra_tracking) for url in site.start_urls}
+    if candidate in starts or site.is_listing_url(candidate):
+        return False
+    return not site.article_urls or site.is_article_url(candidate)
 
 
 def _show(url: object) -> str:

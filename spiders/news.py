@@ -28,7 +28,7 @@ from monitor.errors import ConfigError
 from monitor.items import FetchError, Page, SourceFetched
 from monitor.settings import crawl_settings
 from monitor.store import Store, open_store
-from monitor.urls import canonical_url, on_domains, try_canonical_url
+from monitor.urls import on_domains, site_canonical_url, try_site_canonical_url
 from spiders.failures import classify_failure
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class NewsSpider(scrapy.Spider):
         self, link: Link, *, date_kind: str | None = None, force: bool = False
     ) -> Request | None:
         """A request for an article URL that is on the site, new to this crawl and unseen."""
-        url = try_canonical_url(link.url, self.extra_tracking)
+        url = try_site_canonical_url(link.url, self.site, self.extra_tracking)
         if url is None or (not force and not self._wanted(url)):
             return None
         self.scheduled.add(url)
@@ -262,7 +262,7 @@ class NewsSpider(scrapy.Spider):
             language=self.site.language,
         )
         yield Page(
-            url=canonical_url(response.url, self.extra_tracking),
+            url=site_canonical_url(response.url, self.site, self.extra_tracking),
             site=self.site.name,
             html=decoded.text,
             status=response.status,
@@ -279,7 +279,7 @@ class NewsSpider(scrapy.Spider):
 
     def _seen_as(self, response: Response) -> list[str]:
         urls = [*response.meta.get("seen_as", []), *response.meta.get("redirect_urls", [])]
-        canon = (try_canonical_url(u, self.extra_tracking) for u in urls)
+        canon = (try_site_canonical_url(u, self.site, self.extra_tracking) for u in urls)
         return [u for u in dict.fromkeys(canon) if u and self.site.is_article_url(u)]
 
     # -- errors ------------------------------------------------------------
@@ -291,7 +291,7 @@ class NewsSpider(scrapy.Spider):
         if kind not in NEVER_SENT:
             self.crawler.stats.inc_value("monitor/fetched")
         discovered = (request.meta.get("redirect_urls") or [request.url])[0]
-        url = try_canonical_url(discovered, self.extra_tracking) or request.url
+        url = try_site_canonical_url(discovered, self.site, self.extra_tracking) or request.url
         yield FetchError(url=url, site=self.site.name, kind=kind, message=message, status=status)
 
     def on_source_error(self, failure: Failure) -> Iterator[FetchError]:
@@ -310,7 +310,7 @@ class NewsSpider(scrapy.Spider):
 
     def _page_error(self, response: Response, kind: str, message: str) -> FetchError:
         return FetchError(
-            url=canonical_url(response.url, self.extra_tracking),
+            url=site_canonical_url(response.url, self.site, self.extra_tracking),
             site=self.site.name,
             kind=kind,
             message=message,

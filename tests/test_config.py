@@ -60,7 +60,8 @@ SITE_ERRORS = {
         SITE + "colour = 1\n",
         "sites/x.toml:4: unknown key 'colour' (valid keys: name, start_urls, feeds, sitemaps, "
         "article_urls, listing_urls, domains, language, boilerplate, charset, timezone, enabled, "
-        "schedule, delay, concurrency, max_pages, depth, timeout_minutes, download_timeout)",
+        "fold_hosts, schedule, delay, concurrency, max_pages, depth, timeout_minutes, "
+        "download_timeout)",
     ),
     "crawl table in a site file": (
         SITE + "[crawl]\ndelay = 0\n",

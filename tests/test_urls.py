@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import string
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from monitor.config import Site
 from monitor.urls import (
     TRACKING_PARAMS,
     canonical_url,
@@ -15,8 +19,11 @@ from monitor.urls import (
     is_http_url,
     is_public_address,
     on_domains,
+    preferred_url,
     resolve_link,
+    site_canonical_url,
     try_canonical_url,
+    try_site_canonical_url,
 )
 
 CANONICAL_CASES = [
@@ -347,3 +354,245 @@ def test_adding_a_tracking_parameter_changes_nothing(url: str, tracking: str) ->
     once = try_canonical_url(url)
     if once is not None:
         assert canonical_url(f"{url}&{tracking}") == once
+
+
+# --- site folding (fold_hosts) ------------------------------------------------------------
+
+
+def _site(fold: bool, **values: object) -> Site:
+    """A koreaherald-like site: start URL on www., article links on www./m./www01./amp."""
+    defaults: dict[str, object] = {
+        "name": "herald",
+        "path": Path("sites/herald.toml"),
+        "start_urls": ("https://www.herald.example/National",),
+        "feeds": ("https://www.herald.example/rss/newsAll",),
+        "article_urls": (re.compile(r"^https?://[a-z0-9.-]*herald\.example/(article/\d+|news/)"),),
+        "listing_urls": (re.compile(r"/list\.php"),),
+        "domains": ("herald.example",),
+        "fold_hosts": fold,
+    }
+    return Site(**{**defaults, **values})  # type: ignore[arg-type]
+
+
+FOLDS = _site(True)
+KEEPS = _site(False)
+YONHAP = _site(
+    True,
+    start_urls=("https://en.yna.example/nk/index",),
+    feeds=(),
+    article_urls=(re.compile(r"^https?://(?:m-)?en\.yna\.example/view/AEN\d+"),),
+    domains=("en.yna.example", "m-en.yna.example"),
+)
+
+FOLDING_CASES = [
+    # hosts fold to the host of the first start URL
+    ("https://m.herald.example/article/1", "https://www.herald.example/article/1"),
+    ("https://herald.example/article/1", "https://www.herald.example/article/1"),
+    ("https://www01.herald.example/article/1", "https://www.herald.example/article/1"),
+    ("https://mobile.herald.example/article/1", "https://www.herald.example/article/1"),
+    ("https://amp.herald.example/article/1", "https://www.herald.example/article/1"),
+    ("https://amp.m.herald.example/article/1", "https://www.herald.example/article/1"),
+    (
+        "HTTPS://M.Herald.Example:443/article/1?utm_source=x#c",
+        "https://www.herald.example/article/1",
+    ),
+    ("http://m.herald.example/article/1", "http://www.herald.example/article/1"),
+    ("https://m.herald.example:8443/article/1", "https://www.herald.example:8443/article/1"),
+    ("https://sport.herald.example/article/1", "https://sport.herald.example/article/1"),
+    ("https://m.sport.herald.example/article/1", "https://sport.herald.example/article/1"),
+    # AMP paths and switches
+    ("https://www.herald.example/amp/article/1", "https://www.herald.example/article/1"),
+    ("https://www.herald.example/article/1/amp", "https://www.herald.example/article/1"),
+    ("https://www.herald.example/news/slug/amp/", "https://www.herald.example/news/slug/"),
+    ("https://www.herald.example/amp", "https://www.herald.example/"),
+    ("https://amp.herald.example/amp/article/1?amp=1", "https://www.herald.example/article/1"),
+    ("https://www.herald.example/article/1?amp", "https://www.herald.example/article/1"),
+    (
+        "https://www.herald.example/article/1?amp=true&id=2",
+        "https://www.herald.example/article/1?id=2",
+    ),
+    ("https://www.herald.example/article/1?outputType=amp", "https://www.herald.example/article/1"),
+    # not folded: other sites, other words, other switches
+    ("https://m.other.example/amp/article/1", "https://m.other.example/amp/article/1"),
+    ("https://www.herald.example/ampere-record", "https://www.herald.example/ampere-record"),
+    ("https://www.herald.example/news/amped/x", "https://www.herald.example/news/amped/x"),
+    ("https://www.herald.example/news/amp/x", "https://www.herald.example/news/amp/x"),
+    ("https://www.herald.example/a?amp=0", "https://www.herald.example/a?amp=0"),
+    ("https://www.herald.example/a?outputType=xml", "https://www.herald.example/a?outputType=xml"),
+    ("https://www.herald.example/a?id=1", "https://www.herald.example/a?id=1"),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), FOLDING_CASES)
+def test_site_folding(url: str, expected: str) -> None:
+    assert site_canonical_url(url, FOLDS) == expected
+    assert site_canonical_url(expected, FOLDS) == expected
+
+
+@pytest.mark.parametrize(("url", "_"), FOLDING_CASES)
+def test_no_folding_without_fold_hosts(url: str, _: str) -> None:
+    assert site_canonical_url(url, KEEPS) == canonical_url(url)
+    assert site_canonical_url(url) == canonical_url(url)
+    assert try_site_canonical_url(url, None) == canonical_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://m-en.yna.example/view/AEN20150204000100315",
+            "https://en.yna.example/view/AEN20150204000100315",
+        ),
+        (
+            "https://en.yna.example/view/AEN20150204000100315",
+            "https://en.yna.example/view/AEN20150204000100315",
+        ),
+        ("https://www.yna.example/view/AKR1", "https://www.yna.example/view/AKR1"),
+    ],
+)
+def test_m_dash_prefix_folds(url: str, expected: str) -> None:
+    assert site_canonical_url(url, YONHAP) == expected
+
+
+def test_prefix_that_would_leave_the_site_is_kept() -> None:
+    site = _site(
+        True, start_urls=("https://m.solo.example/",), feeds=(), domains=("m.solo.example",)
+    )
+    assert site_canonical_url("https://m.solo.example/a", site) == "https://m.solo.example/a"
+    assert site_canonical_url("https://amp.m.solo.example/a", site) == "https://m.solo.example/a"
+
+
+def test_mobile_host_written_first_is_not_the_target() -> None:
+    site = _site(True, start_urls=("https://m.herald.example/",), feeds=())
+    assert site_canonical_url("https://m.herald.example/a", site) == "https://herald.example/a"
+    www = _site(True, start_urls=("https://m.herald.example/",), domains=("www.herald.example",))
+    assert site_canonical_url("https://m.herald.example/a", www) == "https://www.herald.example/a"
+
+
+def test_site_folding_keeps_extra_tracking() -> None:
+    url = "https://m.herald.example/article/1?src=rss&id=2"
+    assert site_canonical_url(url, FOLDS, ["src"]) == "https://www.herald.example/article/1?id=2"
+
+
+def test_folding_variants_meet_and_ids_stay_apart() -> None:
+    variants = [
+        "https://www.herald.example/view.php?ud=20150204000891",
+        "https://m.herald.example/view.php?ud=20150204000891&utm_source=twitter",
+        "https://www01.herald.example/view.php?ud=20150204000891&amp=1",
+        "https://amp.herald.example/amp/view.php?ud=20150204000891",
+    ]
+    assert len({site_canonical_url(url, FOLDS) for url in variants}) == 1
+    first = site_canonical_url("https://m.herald.example/view.php?id=1", FOLDS)
+    second = site_canonical_url("https://m.herald.example/view.php?id=2", FOLDS)
+    assert first != second
+
+
+@pytest.mark.parametrize("url", INVALID)
+def test_site_canonical_url_refuses_what_canonical_url_refuses(url: str) -> None:
+    with pytest.raises(ValueError):
+        site_canonical_url(url, FOLDS)
+    assert try_site_canonical_url(url, FOLDS) is None
+
+
+@given(_urls(), st.sampled_from(["herald.example", "m.herald.example", "amp.herald.example"]))
+def test_site_canonical_url_is_idempotent(url: str, host: str) -> None:
+    parts = urlsplit(url)
+    once = try_site_canonical_url(parts._replace(netloc=host).geturl(), FOLDS)
+    if once is not None:
+        assert site_canonical_url(once, FOLDS) == once
+        assert canonical_url(once) == once
+
+
+# --- preferred_url ------------------------------------------------------------------------
+
+PAGE = "https://www.herald.example/article/1?utm_source=rss"
+PREFERRED_CASES = [
+    # no declaration, or one that agrees
+    (PAGE, None, "https://www.herald.example/article/1"),
+    (PAGE, "", "https://www.herald.example/article/1"),
+    (PAGE, "https://www.herald.example/article/1", "https://www.herald.example/article/1"),
+    # a declared URL on the same site wins, canonicalised
+    (PAGE, "https://www.herald.example/article/2?fbclid=x", "https://www.herald.example/article/2"),
+    (PAGE, "https://herald.example/article/2", "https://herald.example/article/2"),
+    (PAGE, "/article/2#top", "https://www.herald.example/article/2"),
+    (PAGE, "//www.herald.example/article/2", "https://www.herald.example/article/2"),
+    # same-site AMP page → its non-AMP article
+    (
+        "https://www.herald.example/article/1/amp",
+        "https://www.herald.example/article/1",
+        "https://www.herald.example/article/1",
+    ),
+    # ignored: another site, the home page, a listing, a start URL, no article URL
+    (PAGE, "https://other.example/article/1", "https://www.herald.example/article/1"),
+    (PAGE, "https://herald.example.evil.org/article/1", "https://www.herald.example/article/1"),
+    (PAGE, "https://www.herald.example/", "https://www.herald.example/article/1"),
+    (PAGE, "https://www.herald.example", "https://www.herald.example/article/1"),
+    (PAGE, "https://www.herald.example/news/list.php?p=2", "https://www.herald.example/article/1"),
+    (PAGE, "https://www.herald.example/National", "https://www.herald.example/article/1"),
+    (PAGE, "https://www.herald.example/about", "https://www.herald.example/article/1"),
+    # ignored: relative-looking, non-http, broken
+    (PAGE, "www.herald.example/article/2", "https://www.herald.example/article/1"),
+    (PAGE, "article/2", "https://www.herald.example/article/1"),
+    (PAGE, "javascript:alert(1)", "https://www.herald.example/article/1"),
+    (PAGE, "ftp://www.herald.example/article/2", "https://www.herald.example/article/1"),
+    (PAGE, "https://[::1", "https://www.herald.example/article/1"),
+]
+
+
+@pytest.mark.parametrize(("fetched", "declared", "expected"), PREFERRED_CASES)
+def test_preferred_url(fetched: str, declared: str | None, expected: str) -> None:
+    assert preferred_url(fetched, declared, KEEPS) == expected
+
+
+def test_preferred_url_folds_for_a_folding_site() -> None:
+    fetched = "https://m.herald.example/amp/article/1?amp=1"
+    assert preferred_url(fetched, None, FOLDS) == "https://www.herald.example/article/1"
+    declared = "https://amp.herald.example/article/1"
+    assert preferred_url(fetched, declared, FOLDS) == "https://www.herald.example/article/1"
+    assert preferred_url(fetched, "https://m.herald.example/", FOLDS) == (
+        "https://www.herald.example/article/1"
+    )
+
+
+def test_preferred_url_without_a_site_stays_on_the_fetched_domain() -> None:
+    fetched = "https://www.example.com/a/1/amp"
+    assert preferred_url(fetched, "https://m.example.com/a/1", None) == "https://m.example.com/a/1"
+    assert (
+        preferred_url(fetched, "https://other.org/a/1", None) == "https://www.example.com/a/1/amp"
+    )
+    assert (
+        preferred_url(fetched, "https://www.example.com/", None)
+        == "https://www.example.com/a/1/amp"
+    )
+
+
+def test_preferred_url_with_extra_tracking_generator() -> None:
+    extra = (name for name in ["src"])
+    declared = "https://www.herald.example/article/2?src=x"
+    assert preferred_url(PAGE, declared, KEEPS, extra) == "https://www.herald.example/article/2"
+
+
+def test_preferred_url_refuses_a_bad_fetched_url() -> None:
+    with pytest.raises(ValueError):
+        preferred_url("javascript:alert(1)", "https://www.herald.example/article/2", KEEPS)
+
+
+# --- internationalised domains and percent-encoding with folding ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://m.뉴스.한국/기사/1", "https://xn--vg1b002a.xn--3e0b707e/%EA%B8%B0%EC%82%AC/1"),
+        ("https://M.XN--VG1B002A.xn--3e0b707e/amp/a", "https://xn--vg1b002a.xn--3e0b707e/a"),
+        (
+            "https://www.뉴스.한국/%ea%b8%b0%ec%82%ac/1",
+            "https://xn--vg1b002a.xn--3e0b707e/%EA%B8%B0%EC%82%AC/1",
+        ),
+        ("https://m.뉴스.한국/a%2Famp", "https://xn--vg1b002a.xn--3e0b707e/a%2Famp"),
+        ("https://m.뉴스.한국/%61mp/a", "https://xn--vg1b002a.xn--3e0b707e/a"),
+    ],
+)
+def test_folding_internationalised_domains(url: str, expected: str) -> None:
+    site = _site(True, start_urls=("https://뉴스.한국/",), feeds=(), domains=("뉴스.한국",))
+    assert site_canonical_url(url, site) == expected
