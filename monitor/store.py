@@ -357,7 +357,58 @@ class Store:
 
     def replace_text(self, article_id: int, text: str, word_count: int) -> None:
         """Rewrite an article's stored text (after newly learned boilerplate)."""
-        self.db["articles"].update(article_id, {"text": text, "word_count": word_count})
+        self.db.execute(
+            "UPDATE articles SET text = ?, word_count = ? WHERE id = ?",
+            [text, word_count, article_id],
+        )
+
+    def url_owner(self, url: str) -> tuple[int, str] | None:
+        """(article id, site) that ``url`` belongs to: the article's own URL or one seen for it."""
+        row = self.db.execute("SELECT id, site FROM articles WHERE url = ?", [url]).fetchone()
+        if row is None:
+            row = self.db.execute(
+                "SELECT article_id, site FROM article_urls WHERE url = ?", [url]
+            ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def revise_article(self, article_id: int, record: ArticleRecord) -> int:
+        """Keep the current version in ``article_revisions``, then store ``record`` over it.
+
+        The id, URL, site, cluster and first ``fetched_at`` stay; returns the
+        revision's id.
+        """
+        revision = self.scalar(
+            "INSERT INTO article_revisions (article_id, title, text, content_hash, fetched_at) "
+            "SELECT id, title, text, content_hash, coalesce(updated_at, fetched_at) "
+            "FROM articles WHERE id = ? RETURNING id",
+            [article_id],
+        )
+        self.db.execute(
+            "UPDATE articles SET title = ?, author = ?, published_at = ?, date_source = ?, "
+            "language = ?, text = ?, content_hash = ?, word_count = ?, partial = ?, "
+            "encoding_suspect = ?, updated_at = ? WHERE id = ?",
+            [
+                record.title,
+                record.author,
+                record.published_at,
+                record.date_source,
+                record.language,
+                record.text,
+                record.content_hash,
+                record.word_count,
+                int(record.partial),
+                int(record.encoding_suspect),
+                record.fetched_at,
+                article_id,
+            ],
+        )
+        return int(revision)
+
+    def revisions(self, article_id: int) -> list[dict]:
+        """Earlier versions of an article, oldest first."""
+        return self.rows(
+            "SELECT * FROM article_revisions WHERE article_id = ? ORDER BY id", [article_id]
+        )
 
 
 NOT_ARTICLE_KINDS = frozenset({"listing", "empty", "js_shell", "not_html", "disallowed", "offsite"})

@@ -262,3 +262,36 @@ def test_search_follows_text_changes_but_not_other_updates(store: Store) -> None
     assert search_articles(store, "hotline") == []
     assert [r["id"] for r in search_articles(store, "ceasefire")] == [article_id]
     assert store.scalar("SELECT count(*) FROM articles_fts") == 1
+
+
+def test_a_revision_keeps_the_previous_version_and_the_identity(store: Store) -> None:
+    with store.write():
+        article_id = store.insert_article(record("https://x.test/a", "First version of the story"))
+        revised = record(
+            "https://x.test/a",
+            "Second version with a ceasefire",
+            title="Title (updated)",
+            content_hash="h2",
+            fetched_at="2015-02-05T09:00:00Z",
+        )
+        store.revise_article(article_id, revised)
+    row = store.article(article_id)
+    assert (row["title"], row["content_hash"], row["updated_at"]) == (
+        "Title (updated)",
+        "h2",
+        "2015-02-05T09:00:00Z",
+    )
+    assert (row["url"], row["cluster_id"], row["fetched_at"]) == (
+        "https://x.test/a",
+        article_id,
+        "2015-02-04T12:00:00Z",
+    )
+    [old] = store.revisions(article_id)
+    assert (old["title"], old["text"], old["fetched_at"]) == (
+        "Title",
+        "First version of the story",
+        "2015-02-04T12:00:00Z",
+    )
+    assert [r["id"] for r in search_articles(store, "ceasefire")] == [article_id]
+    assert store.url_owner("https://x.test/a") == (article_id, "herald")
+    assert store.url_owner("https://x.test/none") is None
