@@ -35,8 +35,10 @@ class CrawlTally:
         outcome = ingester.ingest(page)
         if outcome.outcome in ("article", "duplicate"):
             self._count("extracted")
-        if outcome.outcome == "article" and outcome.kind == "new":
+        if outcome.outcome == "article" and outcome.kind in ("new", "near_duplicate"):
             self._count("articles_new")
+            if outcome.kind == "near_duplicate":
+                self._count("near_duplicates")
         elif outcome.outcome == "duplicate":
             self._count("duplicates")
         elif outcome.outcome == "not_article":

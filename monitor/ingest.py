@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass
 
 from monitor import boilerplate
+from monitor.clusters import StoryClusters
+from monitor.config import DedupeSettings
 from monitor.extract import word_count
 from monitor.items import Extracted, Page
 from monitor.store import NOT_ARTICLE_KINDS, ArticleRecord, Store
@@ -19,7 +21,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one page: ``article``, ``duplicate``, ``not_article`` or ``error``."""
+    """What became of one page: ``article``, ``duplicate``, ``not_article`` or ``error``.
+
+    A stored article's ``kind`` says how: ``new`` (a new story), ``near_duplicate``
+    (a new article of an earlier story) or ``unchanged`` (already stored).
+    """
 
     outcome: str
     article_id: int | None = None
@@ -27,12 +33,20 @@ class Outcome:
 
 
 class Ingester:
-    """Stores pages for one crawl, learning each site's boilerplate as it goes."""
+    """Stores pages for one crawl, learning each site's boilerplate and story clusters."""
 
-    def __init__(self, store: Store, crawl_id: int | None, *, min_pages: int = 5) -> None:
+    def __init__(
+        self,
+        store: Store,
+        crawl_id: int | None,
+        *,
+        min_pages: int = 5,
+        dedupe: DedupeSettings = DedupeSettings(),  # noqa: B008 (frozen, immutable)
+    ) -> None:
         self.store = store
         self.crawl_id = crawl_id
         self.min_pages = min_pages
+        self.clusters = StoryClusters(store, dedupe.threshold, dedupe.window_days)
         self._learned: dict[str, dict[str, str]] = {}
 
     def ingest(self, page: Page) -> Outcome:
@@ -49,9 +63,11 @@ class Ingester:
         if copy_of is not None:
             self._mark_urls(page, "duplicate", copy_of)
             return Outcome("duplicate", copy_of, "exact")
-        article_id = self.store.insert_article(self._record(page, extracted))
+        record = self._record(page, extracted)
+        article_id = self.store.insert_article(record)
+        story = self.clusters.assign(article_id, record.text, record.title, record.fetched_at)
         self._mark_urls(page, "article", article_id)
-        return Outcome("article", article_id, "new")
+        return Outcome("article", article_id, "near_duplicate" if story.joined else "new")
 
     def _skip(self, page: Page, extracted: Extracted) -> Outcome:
         kind = extracted.skip_reason or "error"

@@ -196,3 +196,44 @@ def missing_fts_triggers(db: Database) -> list[str]:
     """Names of FTS sync triggers that are missing (empty when search is in sync)."""
     present = {trigger.name for trigger in db.triggers}
     return [name for name in FTS_TRIGGERS if name not in present]
+
+
+@MIGRATIONS(name="0002_story_clusters")
+def _story_clusters(db: Database) -> None:
+    """The near-duplicate index: MinHash signatures and LSH buckets within the window.
+
+    ``article_signatures`` holds one row per article of the dedupe window (its
+    MinHash signature and normalised-title key); ``lsh_buckets`` one row per
+    article and band, clustered on (band, bucket) so a lookup reads only the
+    matching keys (the window is checked on the signature's ``fetched_at``);
+    ``lsh_config`` names the signature scheme and banding the rows were built
+    with. Rows older than the window are pruned.
+    """
+    db["article_signatures"].create(
+        {
+            "article_id": int,
+            "cluster_id": int,
+            "fetched_at": str,
+            "title_key": str,
+            "signature": bytes,
+        },
+        pk="article_id",
+        not_null={"fetched_at", "signature"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_signatures"].create_index(["fetched_at"])
+    db["article_signatures"].create_index(["title_key", "fetched_at"])
+    for table in ("lsh_buckets", "lsh_recent"):
+        db.execute(
+            f"CREATE TABLE {table} (band INTEGER NOT NULL, bucket INTEGER NOT NULL, "
+            "article_id INTEGER NOT NULL, PRIMARY KEY (band, bucket, article_id)) WITHOUT ROWID"
+        )
+    db["lsh_config"].create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+
+@MIGRATIONS(name="0003_recanonicalise")
+def _recanonicalise_urls(db: Database) -> None:
+    """Rewrite URLs stored by earlier versions with today's canonical rules (ids kept)."""
+    from monitor._recanonicalise import recanonicalise  # imports urls, which imports config
+
+    recanonicalise(db)

@@ -75,4 +75,6 @@ def crawl_settings(config: Config, site: Site, *, max_pages: int | None = None) 
         "MONITOR_EXTRACT_TIMEOUT": config.settings.extract_timeout,
         "MONITOR_EXTRACT_WORKERS": config.settings.extract_workers,
         "MONITOR_BOILERPLATE_MIN_PAGES": config.settings.learn_boilerplate_min_pages,
+        "MONITOR_DEDUPE_THRESHOLD": config.settings.dedupe.threshold,
+        "MONITOR_DEDUPE_WINDOW_DAYS": config.settings.dedupe.window_days,
     }

@@ -11,6 +11,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
+from monitor.config import DedupeSettings
 from monitor.crawlrun import CrawlTally
 from monitor.ingest import Ingester
 from monitor.items import FetchError, Page, SourceFetched
@@ -25,9 +26,15 @@ BATCH_SECONDS = 1.0
 class StorePipeline:
     """The single writer of a crawl: a batch of items commits together or not at all."""
 
-    def __init__(self, crawler: Crawler, min_pages: int) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        min_pages: int,
+        dedupe: DedupeSettings = DedupeSettings(),  # noqa: B008 (frozen, immutable)
+    ) -> None:
         self.crawler = crawler
         self.min_pages = min_pages
+        self.dedupe = dedupe
         self.store: Store | None = None
         self.ingester: Ingester | None = None
         self.tally = CrawlTally()
@@ -39,7 +46,12 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Build from settings; finish the ``crawls`` row when the spider closes."""
-        pipeline = cls(crawler, crawler.settings.getint("MONITOR_BOILERPLATE_MIN_PAGES", 5))
+        settings = crawler.settings
+        dedupe = DedupeSettings(
+            threshold=settings.getfloat("MONITOR_DEDUPE_THRESHOLD", DedupeSettings.threshold),
+            window_days=settings.getint("MONITOR_DEDUPE_WINDOW_DAYS", DedupeSettings.window_days),
+        )
+        pipeline = cls(crawler, settings.getint("MONITOR_BOILERPLATE_MIN_PAGES", 5), dedupe)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -49,7 +61,7 @@ class StorePipeline:
         assert spider is not None
         self.store = open_store(spider.db_path)
         crawl_id = self.store.start_crawl(spider.site.name)
-        self.ingester = Ingester(self.store, crawl_id, min_pages=self.min_pages)
+        self.ingester = Ingester(self.store, crawl_id, min_pages=self.min_pages, dedupe=self.dedupe)
         spider.crawl_id = crawl_id
 
     def process_item(self, item: Any) -> Any:

@@ -7,9 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from monitor.config import DedupeSettings
+from monitor.crawlrun import CrawlTally
 from monitor.ingest import Ingester
 from monitor.items import Extracted, Page
 from monitor.store import Store, open_store
+from tests._stories import (
+    SAME_TOPIC,
+    SAME_TOPIC_TITLE,
+    SEED,
+    SEED_TITLE,
+    WIRE,
+    WIRE_TITLE,
+    words_changed,
+)
 
 FURNITURE = ["Subscribe to our newsletter today", "Follow the Seoul Herald on social media"]
 
@@ -138,3 +149,26 @@ def test_an_already_stored_url_is_not_stored_again(store: Store) -> None:
     [again] = ingest(store, page("https://h.test/a", story(1)))
     assert (again.outcome, again.kind) == ("article", "unchanged")
     assert store.scalar("SELECT count(*) FROM articles") == 1
+
+
+def test_a_near_duplicate_is_a_new_article_of_the_earlier_story(store: Store) -> None:
+    ingester = Ingester(store, store.start_crawl("herald"))
+    tally = CrawlTally()
+    with store.write():
+        tally.add(ingester, page("https://h.test/a", SEED, title=SEED_TITLE))
+        tally.add(ingester, page("https://d.test/b", WIRE, site="daily", title=WIRE_TITLE))
+        tally.add(ingester, page("https://h.test/c", SAME_TOPIC, title=SAME_TOPIC_TITLE))
+    assert tally.counts["articles_new"] == 3 and tally.counts["near_duplicates"] == 1
+    assert tally.counts["duplicates"] == 0
+    clusters = store.rows("SELECT id, cluster_id FROM articles ORDER BY id")
+    assert [row["cluster_id"] for row in clusters] == [1, 1, 3]
+
+
+def test_the_dedupe_settings_reach_the_clusters(store: Store) -> None:
+    ingester = Ingester(store, None, dedupe=DedupeSettings(threshold=0.8, window_days=7))
+    assert ingester.clusters.threshold == 0.8
+    assert ingester.clusters.window.days == 7
+    with store.write():
+        ingester.ingest(page("https://h.test/a", SEED, title=SEED_TITLE))
+        changed = ingester.ingest(page("https://d.test/b", words_changed(SEED, 10), site="daily"))
+    assert (changed.outcome, changed.kind) == ("article", "new")

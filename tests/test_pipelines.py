@@ -9,11 +9,13 @@ from types import SimpleNamespace
 import pytest
 from scrapy.utils.test import get_crawler
 
-from monitor.config import CrawlSettings, Site
+from monitor.config import CrawlSettings, Site, load_config
 from monitor.items import FetchError, Page, SourceFetched
+from monitor.settings import crawl_settings
 from monitor.store import open_store
 from pipelines.extract import ExtractPipeline
 from pipelines.store import StorePipeline
+from tests.conftest import write_home
 
 ARTICLE_HTML = """<html lang="en"><head><title>Hotline agreed | Seoul Herald</title>
 <meta property="article:published_time" content="2015-02-04T20:14:00+09:00"></head>
@@ -142,3 +144,29 @@ def test_a_crawl_whose_sources_all_fail_is_failed_with_the_cause(tmp_path: Path)
     crawl = store.crawl(spider.crawl_id)
     assert (crawl["status"], crawl["failure"]) == ("failed", "http_403")
     store.close()
+
+
+def test_store_pipeline_takes_the_dedupe_settings(tmp_path: Path) -> None:
+    spider = fake_spider(tmp_path)
+    crawler = crawler_with(spider, MONITOR_DEDUPE_THRESHOLD=0.7, MONITOR_DEDUPE_WINDOW_DAYS=14)
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        assert pipeline.ingester is not None
+        assert pipeline.ingester.clusters.threshold == 0.7
+        assert pipeline.ingester.clusters.window.days == 14
+    finally:
+        pipeline.close_spider()
+        pipeline.spider_closed(spider, "finished")
+
+
+def test_crawl_settings_carry_the_dedupe_config(tmp_path: Path) -> None:
+    home = write_home(
+        tmp_path / "home",
+        "http://127.0.0.1:1",
+        settings="[dedupe]\nthreshold = 0.6\nwindow_days = 10\n",
+    )
+    config = load_config(home)
+    values = crawl_settings(config, config.sites["herald"])
+    assert values["MONITOR_DEDUPE_THRESHOLD"] == 0.6
+    assert values["MONITOR_DEDUPE_WINDOW_DAYS"] == 10

@@ -295,3 +295,40 @@ def test_a_revision_keeps_the_previous_version_and_the_identity(store: Store) ->
     assert [r["id"] for r in search_articles(store, "ceasefire")] == [article_id]
     assert store.url_owner("https://x.test/a") == (article_id, "herald")
     assert store.url_owner("https://x.test/none") is None
+
+
+def test_a_foundation_database_is_migrated_without_changing_ids(tmp_path: Path) -> None:
+    """Issue 3: a file written by the foundation version (0001 only) opens and is upgraded."""
+    from sqlite_utils import Database
+
+    from monitor.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    MIGRATIONS.apply(old, stop_before="0002_story_clusters")
+    for n, url in enumerate(
+        ["https://News.test:443/a?utm_source=rss&b=2&a=1#top", "https://news.test/b"], start=7
+    ):
+        old["articles"].insert(
+            {
+                "id": n,
+                "url": url,
+                "site": "news",
+                "title": f"T{n}",
+                "fetched_at": "2015-02-04T12:00:00Z",
+                "text": f"text {n}",
+                "content_hash": f"h{n}",
+                "cluster_id": n,
+            }
+        )
+    old.close()
+    store = open_store(path)
+    rows = store.rows("SELECT id, url, cluster_id FROM articles ORDER BY id")
+    assert rows == [
+        {"id": 7, "url": "https://news.test/a?a=1&b=2", "cluster_id": 7},
+        {"id": 8, "url": "https://news.test/b", "cluster_id": 8},
+    ]
+    applied = [r["name"] for r in store.rows("SELECT name FROM _sqlite_migrations")]
+    assert applied == ["0001_foundation", "0002_story_clusters", "0003_recanonicalise"]
+    assert {"article_signatures", "lsh_buckets"} <= set(store.db.table_names())
+    store.close()
