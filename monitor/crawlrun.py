@@ -39,6 +39,8 @@ class CrawlTally:
             self._count("articles_new")
             if outcome.kind == "near_duplicate":
                 self._count("near_duplicates")
+        elif outcome.outcome == "article" and outcome.kind == "revised":
+            self._count("revised")
         elif outcome.outcome == "duplicate":
             self._count("duplicates")
         elif outcome.outcome == "not_article":

@@ -54,10 +54,9 @@ class Ingester:
         extracted = page.extracted or Extracted(skip_reason="error", detail="not extracted")
         if extracted.skip_reason:
             return self._skip(page, extracted)
-        existing = self.store.article_id_for_url(page.url)
-        if existing is not None:
-            self._mark_urls(page, "article", existing)
-            return Outcome("article", existing, "unchanged")
+        owner = self.store.url_owner(page.url)
+        if owner is not None and owner[1] == page.site:
+            return self._revisit(page, extracted, owner[0])
         page.content_hash = boilerplate.content_hash(extracted.text)
         copy_of = self.store.article_id_for_hash(page.content_hash)
         if copy_of is not None:
@@ -69,6 +68,22 @@ class Ingester:
         self._mark_urls(page, "article", article_id)
         return Outcome("article", article_id, "near_duplicate" if story.joined else "new")
 
+    def _revisit(self, page: Page, extracted: Extracted, article_id: int) -> Outcome:
+        """A stored article fetched again: unchanged, or a revision kept over its old text.
+
+        A revision is the same story: same id, URL and cluster; no new article,
+        not a duplicate.
+        """
+        page.content_hash = boilerplate.content_hash(extracted.text)
+        self._mark_urls(page, "article", article_id)
+        if self.store.article(article_id)["content_hash"] == page.content_hash:
+            return Outcome("article", article_id, "unchanged")
+        record = self._record(page, extracted, learn=False)
+        self.store.revise_article(article_id, record)
+        self.clusters.refresh(article_id, record.text, record.title)
+        log.info("%s: revised (article %d)", page.url, article_id)
+        return Outcome("article", article_id, "revised")
+
     def _skip(self, page: Page, extracted: Extracted) -> Outcome:
         kind = extracted.skip_reason or "error"
         message = extracted.detail or f"no article on the page ({kind})"
@@ -77,8 +92,8 @@ class Ingester:
         )
         return Outcome("not_article" if kind in NOT_ARTICLE_KINDS else "error", None, kind)
 
-    def _record(self, page: Page, extracted: Extracted) -> ArticleRecord:
-        text = self._clean(page.site, extracted.text)
+    def _record(self, page: Page, extracted: Extracted, *, learn: bool = True) -> ArticleRecord:
+        text = self._clean(page.site, extracted.text, learn=learn)
         published_at, date_source = _best_date(page, extracted)
         return ArticleRecord(
             url=page.url,
@@ -101,9 +116,11 @@ class Ingester:
             self.store.add_article_url(url, article_id, page.site)
             self.store.mark_seen(url, page.site, outcome, status=page.status, article_id=article_id)
 
-    def _clean(self, site: str, text: str) -> str:
-        """Drop lines learned to be boilerplate, learning from this page first."""
+    def _clean(self, site: str, text: str, *, learn: bool = True) -> str:
+        """Drop lines learned to be boilerplate, learning from this page first (once per URL)."""
         learned = self._learned_for(site)
+        if not learn:
+            return boilerplate.remove_learned(text, learned.keys())
         fresh = self.store.learn_lines(site, boilerplate.candidate_lines(text), self.min_pages)
         if fresh:
             learned.update(self.store.learned_lines(site, self.min_pages))

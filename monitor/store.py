@@ -363,11 +363,13 @@ class Store:
         )
 
     def url_owner(self, url: str) -> tuple[int, str] | None:
-        """(article id, site) that ``url`` belongs to: the article's own URL or one seen for it."""
+        """(article id, the article's site) for ``url``: its own URL or one seen for it."""
         row = self.db.execute("SELECT id, site FROM articles WHERE url = ?", [url]).fetchone()
         if row is None:
             row = self.db.execute(
-                "SELECT article_id, site FROM article_urls WHERE url = ?", [url]
+                "SELECT a.id, a.site FROM article_urls u JOIN articles a ON a.id = u.article_id "
+                "WHERE u.url = ?",
+                [url],
             ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 

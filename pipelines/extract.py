@@ -9,8 +9,10 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
+from monitor.config import Site
 from monitor.items import Extracted, Page
 from monitor.pool import ExtractPool, InlinePool
+from monitor.urls import preferred_url
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +80,20 @@ class ExtractPipeline:
         timezone = site.timezone if site is not None else None
         future = self.pool.submit(item.html, item.url, item.language_hint, boilerplate, timezone)
         item.extracted = await _outcome(future, item.url)
+        if site is not None:
+            _prefer_declared_url(item, site, tuple(getattr(spider, "extra_tracking", ())))
         stat = item.extracted.skip_reason or "article"
         self.crawler.stats.inc_value(f"monitor/extract/{stat}")
         return item
+
+
+def _prefer_declared_url(page: Page, site: Site, tracking: tuple[str, ...]) -> None:
+    """Store the article under its rel=canonical / og:url when that names it on the same site."""
+    declared = page.extracted.canonical_url if page.extracted else None
+    preferred = preferred_url(page.url, declared, site, tracking)
+    if preferred != page.url:
+        page.seen_as = [page.url, *page.seen_as]
+        page.url = preferred
 
 
 async def _outcome(future: concurrent.futures.Future[Extracted], url: str) -> Extracted:

@@ -188,8 +188,7 @@ def test_search_finds_the_seed_story(crawled: Crawled) -> None:
 
 
 def test_the_second_crawl_uses_conditional_get(crawled: Crawled) -> None:
-    sources = [(path, status) for path, status in crawled.second_responses
-               if path != "/robots.txt"]
+    sources = [(path, status) for path, status in crawled.second_responses if path != "/robots.txt"]
     assert sources
     assert {status for _, status in sources} == {304}, sources
     store = crawled.store()

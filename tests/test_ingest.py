@@ -172,3 +172,29 @@ def test_the_dedupe_settings_reach_the_clusters(store: Store) -> None:
         ingester.ingest(page("https://h.test/a", SEED, title=SEED_TITLE))
         changed = ingester.ingest(page("https://d.test/b", words_changed(SEED, 10), site="daily"))
     assert (changed.outcome, changed.kind) == ("article", "new")
+
+
+def test_a_changed_page_is_a_revision_not_a_new_story(store: Store) -> None:
+    [first] = ingest(store, page("https://h.test/a", story(1), title="Talks open"))
+    [again] = ingest(store, page("https://h.test/a", story(1), title="Talks open"))
+    changed = story(1).replace("Another line", "A corrected line")
+    [revised] = ingest(store, page("https://h.test/a", changed, title="Talks open (updated)"))
+    assert (again.kind, revised.kind) == ("unchanged", "revised")
+    assert revised.article_id == first.article_id
+    assert store.scalar("SELECT count(*) FROM articles") == 1
+    row = store.article(first.article_id)
+    assert row["title"] == "Talks open (updated)" and "A corrected line" in row["text"]
+    assert row["cluster_id"] == first.article_id
+    assert [r["title"] for r in store.revisions(first.article_id)] == ["Talks open"]
+
+
+def test_a_copy_url_on_another_site_with_new_text_is_not_a_revision(store: Store) -> None:
+    first, copy = ingest(
+        store,
+        page("https://h.test/a", story(1)),
+        page("https://d.test/b", story(1), site="daily"),
+    )
+    assert copy.outcome == "duplicate"
+    [later] = ingest(store, page("https://d.test/b", story(2), site="daily"))
+    assert later.outcome == "article" and later.article_id != first.article_id
+    assert store.revisions(first.article_id) == []
