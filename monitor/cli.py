@@ -18,7 +18,7 @@ import click
 from monitor import output
 from monitor.config import Config, Site, load_config
 from monitor.errors import ConfigError, MonitorError
-from monitor.store import open_store, search_articles
+from monitor.store import largest_stories, open_store, search_articles
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +149,14 @@ def status(ctx: Context, as_json: bool) -> None:
     store = open_store(ctx.db_path)
     try:
         rows = output.status_rows(store, ctx.config)
+        stories = largest_stories(store)
     finally:
         store.close()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:
         output.print_status(rows)
+        output.print_stories(stories)
     if any(row["failing"] for row in rows):
         sys.exit(1)
 

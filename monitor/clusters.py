@@ -193,30 +193,12 @@ class StoryClusters:
     # -- reading stories -----------------------------------------------------------------
 
     def other_outlets(self, cluster_id: int, exclude_article_id: int | None = None) -> list[dict]:
-        """Who else carried the story: its other articles, and exact copies on other sites.
-
-        Each entry is ``{"site", "url", "title", "article_id"}``, by article id
-        then URL; an exact copy (a URL of another site recorded for an article)
-        carries the title of the article it copies.
-        """
-        rows = self.store.rows(
-            "SELECT a.site, a.url, a.title, a.id AS article_id FROM articles a "
-            "WHERE a.cluster_id = :cluster AND a.id IS NOT :exclude "
-            "UNION ALL SELECT u.site, u.url, a.title, a.id FROM article_urls u "
-            "JOIN articles a ON a.id = u.article_id "
-            "WHERE a.cluster_id = :cluster AND u.site != a.site ORDER BY article_id, url",
-            {"cluster": cluster_id, "exclude": exclude_article_id},
-        )
-        unique: dict[str, dict] = {}
-        for row in rows:
-            unique.setdefault(row["url"], row)
-        return list(unique.values())
+        """Who else carried the story (see :meth:`monitor.store.Store.other_outlets`)."""
+        return self.store.other_outlets(cluster_id, exclude_article_id)
 
     def cluster_size(self, cluster_id: int) -> int:
         """Number of stored articles in the story."""
-        return int(
-            self.store.scalar("SELECT count(*) FROM articles WHERE cluster_id = ?", [cluster_id])
-        )
+        return self.store.cluster_size(cluster_id)
 
     # -- upkeep --------------------------------------------------------------------------
 

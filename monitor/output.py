@@ -16,7 +16,13 @@ from rich.table import Table
 from monitor.config import Config, Site
 from monitor.crawl import CrawlReport, is_terminal, run_crawls
 from monitor.schema import FUNNEL
-from monitor.store import Store, crawl_error_counts, last_crawls, site_article_counts
+from monitor.store import (
+    Store,
+    crawl_error_counts,
+    last_crawls,
+    site_article_counts,
+    site_story_counts,
+)
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -113,10 +119,14 @@ def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
     """Per configured (or crawled) site: its last crawl, funnel and error kinds."""
     crawls = {row["site"]: row for row in last_crawls(store)}
     articles = site_article_counts(store)
+    shared = site_story_counts(store)
     names = sorted(set(config.sites) | set(crawls))
-    return [
+    rows = [
         _status_row(name, crawls.get(name), articles.get(name, 0), store, config) for name in names
     ]
+    for row in rows:
+        row["in_shared_stories"] = shared.get(row["site"], 0)
+    return rows
 
 
 def _status_row(
@@ -152,8 +162,17 @@ STATUS_COLUMNS = {
 }
 
 
+def print_stories(stories: list[dict[str, Any]]) -> None:
+    """The stories carried most often (cluster sizes)."""
+    if not stories:
+        return
+    click.echo("largest stories:")
+    for story in stories:
+        click.echo(f"  {story['size']:>3} articles  {story['sites']:<20} {story['title']}")
+
+
 def print_status(rows: list[dict[str, Any]]) -> None:
-    """The status table."""
+    """The status table ("articles": stored, and how many share a story with others)."""
     table = Table("site", "last crawl", "result", *STATUS_COLUMNS.values(), "articles")
     for row in rows:
         crawl = row["last_crawl"] or {}
@@ -167,7 +186,7 @@ def print_status(rows: list[dict[str, Any]]) -> None:
             (crawl.get("started_at") or "-")[:16].replace("T", " "),
             result,
             *(str(crawl.get(k, "-")) for k in STATUS_COLUMNS),
-            str(row["articles"]),
+            f"{row['articles']} ({row['in_shared_stories']} shared)",
         )
     Console(width=140).print(table)
     for row in rows:

@@ -362,6 +362,31 @@ class Store:
             [text, word_count, article_id],
         )
 
+    def other_outlets(self, cluster_id: int, exclude_article_id: int | None = None) -> list[dict]:
+        """Who else carried the story: its other articles, and exact copies on other sites.
+
+        Each entry is ``{"site", "url", "title", "article_id"}``, by article id
+        then URL; an exact copy (a URL of another site recorded for an article)
+        carries the title of the article it copies. Used by digests and alerts
+        ("also carried by").
+        """
+        rows = self.rows(
+            "SELECT a.site, a.url, a.title, a.id AS article_id FROM articles a "
+            "WHERE a.cluster_id = :cluster AND a.id IS NOT :exclude "
+            "UNION ALL SELECT u.site, u.url, a.title, a.id FROM article_urls u "
+            "JOIN articles a ON a.id = u.article_id "
+            "WHERE a.cluster_id = :cluster AND u.site != a.site ORDER BY article_id, url",
+            {"cluster": cluster_id, "exclude": exclude_article_id},
+        )
+        unique: dict[str, dict] = {}
+        for row in rows:
+            unique.setdefault(row["url"], row)
+        return list(unique.values())
+
+    def cluster_size(self, cluster_id: int) -> int:
+        """Number of stored articles in the story."""
+        return int(self.scalar("SELECT count(*) FROM articles WHERE cluster_id = ?", [cluster_id]))
+
     def url_owner(self, url: str) -> tuple[int, str] | None:
         """(article id, the article's site) for ``url``: its own URL or one seen for it."""
         row = self.db.execute("SELECT id, site FROM articles WHERE url = ?", [url]).fetchone()
@@ -502,6 +527,26 @@ def crawl_error_counts(store: Store, crawl_id: int) -> dict[str, int]:
         "SELECT kind, count(*) FROM crawl_errors WHERE crawl_id = ? "
         "GROUP BY kind ORDER BY count(*) DESC",
         [crawl_id],
+    ).fetchall()
+    return dict(rows)
+
+
+def largest_stories(store: Store, limit: int = 5) -> list[dict]:
+    """The stories carried by the most articles: cluster id, size, outlets, first title."""
+    return store.rows(
+        "SELECT c.cluster_id, c.size, c.sites, a.title FROM (SELECT cluster_id, "
+        "count(*) AS size, group_concat(DISTINCT site) AS sites FROM articles "
+        "GROUP BY cluster_id HAVING count(*) > 1 ORDER BY size DESC, cluster_id LIMIT ?) c "
+        "JOIN articles a ON a.id = c.cluster_id",
+        [limit],
+    )
+
+
+def site_story_counts(store: Store) -> dict[str, int]:
+    """Site → number of its articles that belong to a story carried more than once."""
+    rows = store.db.execute(
+        "SELECT site, count(*) FROM articles WHERE cluster_id IN (SELECT cluster_id FROM "
+        "articles GROUP BY cluster_id HAVING count(*) > 1) GROUP BY site"
     ).fetchall()
     return dict(rows)
 

@@ -195,3 +195,24 @@ def test_the_second_crawl_uses_conditional_get(crawled: Crawled) -> None:
     cached = store.scalar("SELECT count(*) FROM http_cache WHERE etag IS NOT NULL")
     store.close()
     assert cached >= len({path for path, _ in sources})
+
+
+SEED = "/herald/view/2015020401.html"
+WIRE_COPY = "/daily/news/2015/02/04/china-voices-worry-over-us-missile-shield.html"
+
+
+def test_status_and_search_show_the_wire_story_as_one_story_of_two(crawled: Crawled) -> None:
+    home, db = str(crawled.home), str(crawled.db)
+    status = pressmon("--home", home, "--db", db, "status")
+    assert "largest stories:" in status.stdout, status.stdout
+    assert "2 articles" in status.stdout and "(1 shared)" in status.stdout
+    found = pressmon("--home", home, "--db", db, "search", "missile")
+    assert "[story of 2]" in found.stdout
+
+
+def test_the_other_outlets_of_the_wire_story(crawled: Crawled) -> None:
+    store = crawled.store()
+    seed = store.article(store.article_id_for_url(crawled.server.base_url + SEED))
+    others = store.other_outlets(seed["cluster_id"], exclude_article_id=seed["id"])
+    store.close()
+    assert [(o["site"], path_of(o["url"])) for o in others] == [("daily", WIRE_COPY)]
