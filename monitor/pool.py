@@ -44,7 +44,25 @@ DEFAULT_MEMORY_MB = 2048
 _PRELOAD = ["monitor.extract"]
 
 
-class ExtractPool:
+class _PagePool:
+    """What both pools share: one page → a future of its :class:`Extracted`."""
+
+    def submit(
+        self,
+        html: str,
+        url: str,
+        language: str | None,
+        boilerplate: tuple[str, ...],
+        timezone: str | None = None,
+    ) -> concurrent.futures.Future[Extracted]:
+        """Schedule :func:`~monitor.extract.extract_page` for one page."""
+        return self.submit_call(extract_page, html, url, language, tuple(boilerplate), timezone)
+
+    def submit_call(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        raise NotImplementedError
+
+
+class ExtractPool(_PagePool):
     """A pool of extraction worker processes, one per core unless told otherwise.
 
     ``workers=0`` means ``os.cpu_count()``; ``timeout`` is the hard limit in
@@ -77,17 +95,6 @@ class ExtractPool:
         )
         log.debug("extraction pool: %d workers, %.0f s per page", self.workers, timeout)
 
-    def submit(
-        self,
-        html: str,
-        url: str,
-        language: str | None,
-        boilerplate: tuple[str, ...],
-        timezone: str | None = None,
-    ) -> concurrent.futures.Future[Extracted]:
-        """Schedule :func:`~monitor.extract.extract_page` for one page."""
-        return self.submit_call(extract_page, html, url, language, tuple(boilerplate), timezone)
-
     def submit_call(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
         """Schedule any picklable top-level ``fn(*args)`` under the same time limit."""
         return self._pool.schedule(fn, args=args, timeout=self.timeout)
@@ -109,7 +116,7 @@ class ExtractPool:
         self.close()
 
 
-class InlinePool:
+class InlinePool(_PagePool):
     """:class:`ExtractPool`'s interface, run in the calling process; futures come back done.
 
     No time limit is enforced (``timeout`` is accepted for symmetry).
@@ -118,17 +125,6 @@ class InlinePool:
     def __init__(self, workers: int = 1, timeout: float | None = None, **_: Any) -> None:
         self.workers = 1
         self.timeout = timeout
-
-    def submit(
-        self,
-        html: str,
-        url: str,
-        language: str | None,
-        boilerplate: tuple[str, ...],
-        timezone: str | None = None,
-    ) -> concurrent.futures.Future[Extracted]:
-        """Run :func:`~monitor.extract.extract_page` now; return its completed future."""
-        return self.submit_call(extract_page, html, url, language, tuple(boilerplate), timezone)
 
     def submit_call(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
         """Run ``fn(*args)`` now; its result or exception is in the returned future."""
