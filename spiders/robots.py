@@ -46,6 +46,19 @@ class FixedRobots:
         return self.allow
 
 
+class _WithoutTraceback(logging.Filter):
+    """Scrapy logs a failed robots.txt download with a traceback; one line says it all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_WithoutTraceback())
+
+
 class RobotsPolicyMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware with the RFC 9309 policy above; replaces it."""
 

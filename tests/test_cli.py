@@ -136,3 +136,24 @@ def test_python_dash_m_monitor_is_the_same_cli() -> None:
     assert result.returncode == 0
     for command in COMMANDS:
         assert command in result.stdout
+
+
+def test_an_unreachable_site_fails_with_a_reason_and_no_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "sites").mkdir()
+    (home / "sites" / "gone.toml").write_text(
+        f'name = "gone"\nstart_urls = ["http://127.0.0.1:{port}/"]\n'
+        "article_urls = ['/news/\\d+']\ndelay = 0\n",
+        encoding="utf-8",
+    )
+    result = pressmon("--home", str(home), "--db", str(tmp_path / "m.db"), "crawl")
+    assert result.returncode == 1
+    assert "gone: failed (connection)" in result.stdout, result.stdout
+    assert "Traceback" not in result.stderr
+    assert "Remote control" not in result.stderr

@@ -658,6 +658,7 @@ def test_cfg3_derived_scrapy_settings_are_production_safe(tmp_path: Path) -> Non
     settings.setdict(crawl_settings(config, config.sites["x"]), priority="spider")
     assert settings.getbool("HTTPCACHE_ENABLED") is False
     assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
     assert settings.getbool("ROBOTSTXT_OBEY") is True
     assert settings.getint("DOWNLOAD_MAXSIZE") == 32 * MIB
     assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
