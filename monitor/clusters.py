@@ -90,14 +90,21 @@ class StoryClusters:
         self._recent = _ShingleCache(SHINGLE_CACHE)
 
     def assign(
-        self, article_id: int, text: str, title: str | None, fetched_at: str
+        self,
+        article_id: int,
+        text: str,
+        title: str | None,
+        fetched_at: str,
+        shingles: np.ndarray | None = None,
     ) -> ClusterMatch:
         """Put a newly stored article in its story: an earlier one's, else its own.
 
         Joins the caller's transaction when there is one (the crawl's batch),
-        else runs in its own.
+        else runs in its own. ``shingles`` may come precomputed (from the
+        extraction worker, over the text before learned boilerplate removal).
         """
-        shingles = dedupe.shingle_hashes(text)
+        if shingles is None:
+            shingles = dedupe.shingle_hashes(text)
         if not shingles.size:
             return ClusterMatch(article_id, article_id)
         moment = _moment(fetched_at)

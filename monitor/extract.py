@@ -42,8 +42,9 @@ from monitor._pagetype import (
     _skip,
 )
 from monitor._text import _clean_text, _page_text, _resplit
-from monitor.boilerplate import has_paywall, strip_furniture
+from monitor.boilerplate import content_hash, has_paywall, strip_furniture
 from monitor.decode import Decoded, _primary, decode_body, strip_controls
+from monitor.dedupe import shingle_hashes
 from monitor.items import Extracted
 
 __all__ = [
@@ -96,8 +97,18 @@ def extract_page(
     boilerplate: tuple[str, ...],
     timezone: str | None = None,
 ) -> Extracted:
-    """Picklable entry point for worker processes: :func:`extract_article` with positional args."""
-    return extract_article(html, url, language=language, boilerplate=boilerplate, timezone=timezone)
+    """Picklable entry point for worker processes: :func:`extract_article` with positional args.
+
+    An article also gets its ``content_hash`` and story ``shingles`` here, off the reactor.
+    """
+    found = extract_article(
+        html, url, language=language, boilerplate=boilerplate, timezone=timezone
+    )
+    if found.skip_reason:
+        return found
+    return dataclasses.replace(
+        found, content_hash=content_hash(found.text), shingles=shingle_hashes(found.text)
+    )
 
 
 def extract_article(

@@ -57,14 +57,16 @@ class Ingester:
         owner = self.store.url_owner(page.url)
         if owner is not None and owner[1] == page.site:
             return self._revisit(page, extracted, owner[0])
-        page.content_hash = boilerplate.content_hash(extracted.text)
+        page.content_hash = extracted.content_hash or boilerplate.content_hash(extracted.text)
         copy_of = self.store.article_id_for_hash(page.content_hash)
         if copy_of is not None:
             self._mark_urls(page, "duplicate", copy_of)
             return Outcome("duplicate", copy_of, "exact")
         record = self._record(page, extracted)
         article_id = self.store.insert_article(record)
-        story = self.clusters.assign(article_id, record.text, record.title, record.fetched_at)
+        story = self.clusters.assign(
+            article_id, record.text, record.title, record.fetched_at, extracted.shingles
+        )
         self._mark_urls(page, "article", article_id)
         return Outcome("article", article_id, "near_duplicate" if story.joined else "new")
 
@@ -74,7 +76,7 @@ class Ingester:
         A revision is the same story: same id, URL and cluster; no new article,
         not a duplicate.
         """
-        page.content_hash = boilerplate.content_hash(extracted.text)
+        page.content_hash = extracted.content_hash or boilerplate.content_hash(extracted.text)
         self._mark_urls(page, "article", article_id)
         if self.store.article(article_id)["content_hash"] == page.content_hash:
             return Outcome("article", article_id, "unchanged")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Extracted:
     partial: bool = False
     canonical_url: str | None = None
     detail: str | None = None
+    content_hash: str | None = field(default=None, compare=False)
+    shingles: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass
