@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 ERROR_RETRY_LIMIT = 3
-DONE_OUTCOMES = ("article", "duplicate", "not_article")
 
 
 @dataclass(frozen=True)
