@@ -12,13 +12,19 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 
 from monitor import output
-from monitor.config import Config, Site, load_config
+from monitor.config import Config, Site, Watchlist, load_config
 from monitor.errors import ConfigError, MonitorError
-from monitor.store import largest_stories, open_store, search_articles
+from monitor.matching import Rules, compile_rules
+from monitor.query import QuerySyntaxError
+from monitor.search import search_articles
+from monitor.store import largest_stories, open_store
+from monitor.tagging import Tagger, hit_counts, orphan_watchlists, rules_for
+from monitor.tagging import retag as retag_articles
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +118,8 @@ def select_sites(config: Config, names: tuple[str, ...]) -> list[Site]:
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("--watchlist", "watchlist", metavar="NAME", help="Use this watchlist's rules.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day (inclusive).")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="To this day (inclusive).")
 @click.option("--site", help="Only this site.")
@@ -120,19 +127,82 @@ def select_sites(config: Config, names: tuple[str, ...]) -> list[Site]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def search(
-    ctx: Context, query: str, since: Any, until: Any, site: str | None, limit: int, as_json: bool
+    ctx: Context,
+    query: str | None,
+    watchlist: str | None,
+    since: Any,
+    until: Any,
+    site: str | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
-    """Search stored articles (every word must occur), newest first."""
-    if not query.strip() or len(query) > 500:
-        raise click.BadParameter("give 1 to 500 characters", param_hint="QUERY")
-    store = open_store(ctx.db_path)  # ctx.db_path validates the config first
+    """Search stored articles with the watchlist query language; per-day counts.
+
+    QUERY uses the watchlists' language: AND, OR, NOT, (), "phrases", word*,
+    NEAR/n. With --watchlist, articles must match that watchlist's rules too.
+    """
+    config = ctx.config
+    rules = [rules_for(_watchlist(config, watchlist))] if watchlist else []
+    if query is not None:
+        rules.append(_query_rules(query))
+    if not rules:
+        raise click.UsageError("give a QUERY, --watchlist NAME, or both")
+    store = open_store(ctx.db_path)
     try:
-        rows = search_articles(
-            store, query, since=_day(since), until=_day(until, 1), site=site, limit=limit
+        result = search_articles(
+            store,
+            rules,
+            since=_day(since),
+            until=_day(until, 1),
+            site=site,
+            limit=limit,
+            timezone=ZoneInfo(config.settings.timezone),
         )
     finally:
         store.close()
-    output.print_search(rows, as_json=as_json)
+    output.print_search(result, as_json=as_json)
+
+
+def _query_rules(query: str) -> Rules:
+    if not query.strip():
+        raise click.BadParameter("the query is empty", param_hint="QUERY")
+    try:
+        return compile_rules("(query)", query=query)
+    except QuerySyntaxError as err:
+        message = f"{err.message}, at column {err.column}:\n{err.pointer()}"
+        raise click.BadParameter(message, param_hint="QUERY") from None
+
+
+def _watchlist(config: Config, name: str) -> Watchlist:
+    if name not in config.watchlists:
+        known = ", ".join(config.watchlists) or "none configured"
+        raise click.BadParameter(
+            f"unknown watchlist {name!r} (known: {known})", param_hint="--watchlist"
+        )
+    return config.watchlists[name]
+
+
+@cli.command()
+@click.option("--watchlist", "names", multiple=True, metavar="NAME", help="Only this watchlist.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Articles fetched from this day.")
+@pass_context
+def retag(ctx: Context, names: tuple[str, ...], since: Any) -> None:
+    """Re-evaluate stored articles after watchlists change (never sends alerts).
+
+    Hits are added, updated and removed to match the watchlists as they are
+    now; without --watchlist, hits of deleted watchlists are removed too.
+    """
+    config = ctx.config
+    chosen = [_watchlist(config, name) for name in names] or list(config.watchlists.values())
+    tagger = Tagger(rules_for(watchlist) for watchlist in chosen)
+    store = open_store(ctx.db_path)
+    try:
+        orphans = [] if names else orphan_watchlists(store, config.watchlists)
+        changes = retag_articles(store, tagger, since=_day(since), orphans=orphans)
+        totals = hit_counts(store)
+    finally:
+        store.close()
+    output.print_retag(changes, [w.name for w in chosen] + orphans, totals)
 
 
 def _day(value: Any, shift: int = 0) -> str | None:

@@ -38,6 +38,7 @@ from monitor._config_checks import (
 )
 from monitor._config_toml import _check_table, _read, _Source, _toml_files
 from monitor.errors import ConfigError
+from monitor.query import QuerySyntaxError, parse_query, parse_term
 
 __all__ = [
     "AlertSettings",
@@ -281,7 +282,24 @@ def load_watchlist(path: Path) -> Watchlist:
     if not values.get("terms") and not values.get("query"):
         key = next((key for key in ("terms", "query") if key in values), None)
         raise src.error('a watchlist needs terms or a query, e.g. terms = ["THAAD"]', key)
+    _check_rules(src, values)
     return Watchlist(name=path.stem, path=path, **values)
+
+
+def _check_rules(src: _Source, values: dict[str, Any]) -> None:
+    """Every term and exclusion must be matchable and the query must parse."""
+    for key in ("terms", "exclude"):
+        for term in values.get(key, ()):
+            try:
+                parse_term(term)
+            except QuerySyntaxError as err:
+                raise src.error(f"{err.message} (in {term!r})", key, item=term) from None
+    if values.get("query"):
+        try:
+            parse_query(values["query"])
+        except QuerySyntaxError as err:
+            message = f"{err.message}, at column {err.column} of the query:\n{err.pointer()}"
+            raise src.error(message, "query") from None
 
 
 def load_watchlists(directory: Path) -> dict[str, Watchlist]:

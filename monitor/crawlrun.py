@@ -37,6 +37,8 @@ class CrawlTally:
             self._count("extracted")
         if outcome.outcome == "article" and outcome.kind in ("new", "near_duplicate"):
             self._count("articles_new")
+            if outcome.matched:
+                self._count("matched")
             if outcome.kind == "near_duplicate":
                 self._count("near_duplicates")
         elif outcome.outcome == "article" and outcome.kind == "revised":

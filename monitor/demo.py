@@ -1,7 +1,7 @@
 """``pressmon demo``: the newcomer's first run, with no network needed.
 
 Serves the bundled sample site on 127.0.0.1, crawls both of its outlets into a
-temporary database (unless ``--db`` is given) and prints what was stored.
+temporary database (unless ``--db`` is given) and prints what was stored and the watchlist hits.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from monitor.config import load_config
-from monitor.output import crawl_with_progress, print_crawl_summary
+from monitor.output import crawl_with_progress, print_crawl_summary, print_hits
 from monitor.samplesite import SampleSite, sample_site_root
 from monitor.store import Store, open_store
 
@@ -35,6 +35,7 @@ def run_demo(home: str | None, db: str | None, *, keep: bool = False) -> int:
         store = open_store(db_path)
         try:
             print_stored(store)
+            print_hits(store, limit=50)
         finally:
             store.close()
         print_crawl_summary(report)

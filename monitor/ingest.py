@@ -15,6 +15,7 @@ from monitor.config import DedupeSettings
 from monitor.extract import word_count
 from monitor.items import Extracted, Page
 from monitor.store import NOT_ARTICLE_KINDS, ArticleRecord, Store
+from monitor.tagging import Tagger, save_hits, tag_article
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Outcome:
     outcome: str
     article_id: int | None = None
     kind: str | None = None
+    matched: tuple[str, ...] = ()  # watchlists the article matches (new and revised articles)
 
 
 class Ingester:
@@ -42,10 +44,12 @@ class Ingester:
         *,
         min_pages: int = 5,
         dedupe: DedupeSettings = DedupeSettings(),  # noqa: B008 (frozen, immutable)
+        tagger: Tagger | None = None,
     ) -> None:
         self.store = store
         self.crawl_id = crawl_id
         self.min_pages = min_pages
+        self.tagger = tagger
         self.clusters = StoryClusters(store, dedupe.threshold, dedupe.window_days)
         self._learned: dict[str, dict[str, str]] = {}
 
@@ -68,7 +72,9 @@ class Ingester:
             article_id, record.text, record.title, record.fetched_at, extracted.shingles
         )
         self._mark_urls(page, "article", article_id)
-        return Outcome("article", article_id, "near_duplicate" if story.joined else "new")
+        matched = self._tag(article_id, record)
+        kind = "near_duplicate" if story.joined else "new"
+        return Outcome("article", article_id, kind, matched)
 
     def _revisit(self, page: Page, extracted: Extracted, article_id: int) -> Outcome:
         """A stored article fetched again: unchanged, or a revision kept over its old text.
@@ -83,8 +89,19 @@ class Ingester:
         record = self._record(page, extracted, learn=False)
         self.store.revise_article(article_id, record)
         self.clusters.refresh(article_id, record.text, record.title)
+        matched = self._tag(article_id, record)
         log.info("%s: revised (article %d)", page.url, article_id)
-        return Outcome("article", article_id, "revised")
+        return Outcome("article", article_id, "revised", matched)
+
+    def _tag(self, article_id: int, record: ArticleRecord) -> tuple[str, ...]:
+        """Store the article's hits (recomputed, for a revision); the watchlists matched."""
+        if self.tagger is None:
+            return ()
+        hits = self.tagger.tag(
+            record.title, record.text, site=record.site, language=record.language
+        )
+        save_hits(self.store, article_id, hits, self.tagger.names)
+        return tuple(hit.watchlist for hit in hits)
 
     def _skip(self, page: Page, extracted: Extracted) -> Outcome:
         kind = extracted.skip_reason or "error"
@@ -144,6 +161,8 @@ class Ingester:
                 cleaned = boilerplate.remove_learned(text, {key})
                 if cleaned != text:
                     self.store.replace_text(article_id, cleaned, word_count(cleaned))
+                    if self.tagger is not None:
+                        tag_article(self.store, self.tagger, article_id)
             log.info("site %s: learned boilerplate line %r", site, line)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from rich.table import Table
 from monitor.config import Config, Site
 from monitor.crawl import CrawlReport, is_terminal, run_crawls
 from monitor.schema import FUNNEL
+from monitor.search import SearchResult
+from monitor.snippets import CLOSE, OPEN
 from monitor.store import (
     Store,
     crawl_error_counts,
@@ -23,6 +26,7 @@ from monitor.store import (
     site_article_counts,
     site_story_counts,
 )
+from monitor.tagging import HitChanges, recent_hits
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -101,18 +105,53 @@ def _skipped(row: dict[str, Any]) -> int:
         return 0
 
 
-def print_search(rows: list[dict[str, Any]], *, as_json: bool = False) -> None:
-    """Search results, newest first."""
+def print_search(result: SearchResult, *, as_json: bool = False) -> None:
+    """Per-day counts, then the newest matches with their highlighted snippets."""
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        payload = {"total": result.total, "per_day": result.per_day, "articles": result.rows}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    for row in rows:
+    for row in result.rows:
         when = (row.get("published_at") or row.get("fetched_at") or "")[:16].replace("T", " ")
         size = row.get("cluster_size") or 1
         story = f"  [story of {size}]" if size > 1 else ""
         click.echo(f"{when}  {row['site']:<12} {row.get('title') or '(untitled)'}{story}")
         click.echo(f"{'':18}{row['url']}")
-    click.echo(f"{len(rows)} article(s)")
+        click.echo(f"{'':18}{', '.join(row['terms'])}: {_highlight(row['snippet'])}")
+    if result.per_day:
+        click.echo("per day: " + ", ".join(f"{d} {n}" for d, n in result.per_day.items()))
+    shown = f" (newest {len(result.rows)} shown)" if len(result.rows) < result.total else ""
+    click.echo(f"{result.total} article(s){shown}")
+
+
+def _highlight(snippet: str) -> str:
+    """Matches in bold on a terminal; the stored [[ ]] marks otherwise."""
+    if not sys.stdout.isatty():
+        return snippet
+    return snippet.replace(OPEN, "\x1b[1m").replace(CLOSE, "\x1b[0m")
+
+
+def print_retag(changes: HitChanges, watchlists: list[str], totals: dict[str, int]) -> None:
+    """What a retag changed, per watchlist, and the hits each has now."""
+    for name in watchlists:
+        added = sum(1 for _, w in changes.added if w == name)
+        removed = sum(1 for _, w in changes.removed if w == name)
+        changed = sum(1 for _, w in changes.changed if w == name)
+        click.echo(
+            f"{name:<20} +{added} added  -{removed} removed  ~{changed} updated  "
+            f"({totals.get(name, 0)} articles with hits)"
+        )
+
+
+def print_hits(store: Store, limit: int = 20) -> None:
+    """The latest hits, one line per article and watchlist, with the snippet."""
+    rows = recent_hits(store, limit)
+    click.echo(f"\nWatchlist hits ({len(rows)}):")
+    for row in rows:
+        terms = ", ".join(json.loads(row["terms"]))
+        click.echo(f"  {row['watchlist']:<16} {row['site']:<8} {row['title'] or '(untitled)'}")
+        click.echo(f"  {'':16} {terms} (strength {row['strength']}, {row['where']})")
+        click.echo(f"  {'':16} {_highlight(row['snippet'])}")
 
 
 def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:

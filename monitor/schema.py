@@ -237,3 +237,32 @@ def _recanonicalise_urls(db: Database) -> None:
     from monitor._recanonicalise import recanonicalise  # imports urls, which imports config
 
     recanonicalise(db)
+
+
+@MIGRATIONS(name="0004_hits")
+def _hits(db: Database) -> None:
+    """Watchlist hits: one row per article and watchlist, with what matched and where.
+
+    ``terms`` is a JSON list of the matched terms as the watchlist writes them;
+    ``strength`` counts each occurrence once and a title occurrence three times;
+    ``where`` lists the places matched (``title``, ``lead``, ``body``), comma-separated;
+    ``snippet`` is about 200 characters around the strongest match, matches in ``[[ ]]``.
+    """
+    db["hits"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "watchlist": str,
+            "terms": str,
+            "count": int,
+            "strength": int,
+            "where": str,
+            "snippet": str,
+            "tagged_at": str,
+        },
+        pk="id",
+        not_null={"article_id", "watchlist", "terms"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["hits"].create_index(["article_id", "watchlist"], unique=True)
+    db["hits"].create_index(["watchlist", "article_id"])

@@ -16,6 +16,7 @@ from monitor.crawlrun import CrawlTally
 from monitor.ingest import Ingester
 from monitor.items import FetchError, Page, SourceFetched
 from monitor.store import Store, open_store
+from monitor.tagging import tagger_for
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,14 @@ class StorePipeline:
         assert spider is not None
         self.store = open_store(spider.db_path)
         crawl_id = self.store.start_crawl(spider.site.name)
-        self.ingester = Ingester(self.store, crawl_id, min_pages=self.min_pages, dedupe=self.dedupe)
+        watchlists = tuple(spider.config.watchlists.values())
+        self.ingester = Ingester(
+            self.store,
+            crawl_id,
+            min_pages=self.min_pages,
+            dedupe=self.dedupe,
+            tagger=tagger_for(watchlists),
+        )
         spider.crawl_id = crawl_id
 
     def process_item(self, item: Any) -> Any:

@@ -8,10 +8,14 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from monitor.matching import compile_rules
 from monitor.samplesite import SampleSite, sample_site_root
+from monitor.search import search_articles
+from monitor.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -62,3 +66,9 @@ def pressmon(
         env=full_env,
         check=False,
     )
+
+
+def search_rows(store: Store, query: str, **filters: Any) -> list[dict]:
+    """The rows ``pressmon search QUERY`` would list (newest first)."""
+    rules = [compile_rules("(query)", query=query)]
+    return search_articles(store, rules, **filters).rows

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from scrapy.utils.test import get_crawler
 
-from monitor.config import CrawlSettings, Site, load_config
+from monitor.config import CrawlSettings, Site, Watchlist, load_config
 from monitor.items import FetchError, Page, SourceFetched
 from monitor.settings import crawl_settings
 from monitor.store import open_store
@@ -37,7 +37,12 @@ def fake_spider(tmp_path: Path) -> SimpleNamespace:
         boilerplate=("Back to List",),
         crawl=CrawlSettings(delay=0),
     )
-    return SimpleNamespace(site=site, db_path=tmp_path / "m.db", name="news")
+    watchlists = {
+        "hotline": Watchlist(name="hotline", path=tmp_path / "hotline.toml", terms=("hotline",)),
+        "thaad": Watchlist(name="thaad", path=tmp_path / "thaad.toml", terms=("THAAD",)),
+    }
+    config = SimpleNamespace(watchlists=watchlists)
+    return SimpleNamespace(site=site, db_path=tmp_path / "m.db", name="news", config=config)
 
 
 def crawler_with(spider: SimpleNamespace, **settings):
@@ -118,6 +123,20 @@ def test_store_pipeline_writes_a_crawl_and_its_funnel(tmp_path: Path) -> None:
     assert crawl["status"] == "ok"
     assert (crawl["listings"], crawl["discovered"], crawl["extracted"]) == (1, 3, 2)
     assert (crawl["articles_new"], crawl["duplicates"], crawl["errors"]) == (1, 1, 1)
+    assert crawl["matched"] == 1
+    hit = store.rows('SELECT watchlist, terms, count, strength, "where", snippet FROM hits')
+    assert hit == [
+        {
+            "watchlist": "hotline",
+            "terms": '["hotline"]',
+            "count": 2,
+            "strength": 4,
+            "where": "title,lead",
+            "snippet": "During the defense ministers' talks, the two sides agreed to establish a "
+            "[[hotline]] between the two ministries at an early date this year to deepen "
+            "strategic communication. Seoul also agreed to return…",
+        }
+    ]
     assert store.validators("http://127.0.0.1/herald/") == ('"v1"', None)
     assert store.scalar("SELECT kind FROM crawl_errors") == "http_500"
     store.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from monitor._recanonicalise import recanonicalise
-from monitor.store import ArticleRecord, Store, open_store, search_articles
+from monitor.store import ArticleRecord, Store, open_store
+from tests.conftest import search_rows
 
 ZERO = dict.fromkeys(
     (
@@ -120,7 +121,7 @@ def test_search_still_finds_the_articles(store: Store) -> None:
     first = add_article(store, "https://Example.com/a?utm_source=x", "hotline THAAD story")
     second = add_article(store, "https://example.com/a", "another hotline report")
     recanonicalise(store.db)
-    found = {row["id"]: row["url"] for row in search_articles(store, "hotline")}
+    found = {row["id"]: row["url"] for row in search_rows(store, "hotline")}
     assert found == {first: "https://example.com/a", second: "https://Example.com/a?utm_source=x"}
     integrity = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)"
     store.db.execute(integrity)

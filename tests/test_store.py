@@ -14,11 +14,10 @@ from monitor.store import (
     ERROR_RETRY_LIMIT,
     ArticleRecord,
     Store,
-    fts_phrase_query,
     last_crawls,
     open_store,
-    search_articles,
 )
+from tests.conftest import search_rows
 
 
 @pytest.fixture
@@ -80,7 +79,7 @@ def test_lost_fts_triggers_are_rebuilt_and_search_stays_in_sync(tmp_path: Path) 
     store = open_store(tmp_path / "m.db")
     with store.write():
         store.insert_article(record("https://x.test/a", "Seoul agreed to a hotline"))
-    assert [r["url"] for r in search_articles(store, "hotline")] == ["https://x.test/a"]
+    assert [r["url"] for r in search_rows(store, "hotline")] == ["https://x.test/a"]
     store.close()
 
 
@@ -175,24 +174,6 @@ def test_learned_lines_cross_the_threshold_once(store: Store) -> None:
     assert store.learned_lines("daily", 5) == {}
 
 
-def test_search_quotes_user_input_and_filters(store: Store) -> None:
-    with store.write():
-        store.insert_article(record("https://x.test/a", "A hotline between ministries"))
-        store.insert_article(record("https://x.test/b", "Nothing to see", site="daily"))
-    for hostile in ['foo"', "AND", "NEAR(", "x OR 1=1; DROP TABLE articles"]:
-        assert search_articles(store, hostile) == []
-    assert len(search_articles(store, "hotline", site="herald")) == 1
-    assert search_articles(store, "hotline", site="daily") == []
-    assert search_articles(store, "hotline", since="2015-02-05") == []
-    assert fts_phrase_query('say "hi"') == '"say" """hi"""'
-
-
-def test_korean_search_finds_words_inside_words(store: Store) -> None:
-    with store.write():
-        store.insert_article(record("https://x.test/ko", "정부는 사드를 배치했다"))
-    assert len(search_articles(store, "사드")) == 1
-
-
 def test_committed_rows_survive_kill_9(tmp_path: Path) -> None:
     db = tmp_path / "k.db"
     script = (
@@ -259,8 +240,8 @@ def test_search_follows_text_changes_but_not_other_updates(store: Store) -> None
         article_id = store.insert_article(record("https://x.test/a", "The old hotline text"))
         store.replace_text(article_id, "A brand new ceasefire text", 5)
         store.db.execute("UPDATE articles SET cluster_id = 99 WHERE id = ?", [article_id])
-    assert search_articles(store, "hotline") == []
-    assert [r["id"] for r in search_articles(store, "ceasefire")] == [article_id]
+    assert search_rows(store, "hotline") == []
+    assert [r["id"] for r in search_rows(store, "ceasefire")] == [article_id]
     assert store.scalar("SELECT count(*) FROM articles_fts") == 1
 
 
@@ -292,7 +273,7 @@ def test_a_revision_keeps_the_previous_version_and_the_identity(store: Store) ->
         "First version of the story",
         "2015-02-04T12:00:00Z",
     )
-    assert [r["id"] for r in search_articles(store, "ceasefire")] == [article_id]
+    assert [r["id"] for r in search_rows(store, "ceasefire")] == [article_id]
     assert store.url_owner("https://x.test/a") == (article_id, "herald")
     assert store.url_owner("https://x.test/none") is None
 
@@ -329,6 +310,11 @@ def test_a_foundation_database_is_migrated_without_changing_ids(tmp_path: Path) 
         {"id": 8, "url": "https://news.test/b", "cluster_id": 8},
     ]
     applied = [r["name"] for r in store.rows("SELECT name FROM _sqlite_migrations")]
-    assert applied == ["0001_foundation", "0002_story_clusters", "0003_recanonicalise"]
+    assert applied == [
+        "0001_foundation",
+        "0002_story_clusters",
+        "0003_recanonicalise",
+        "0004_hits",
+    ]
     assert {"article_signatures", "lsh_buckets"} <= set(store.db.table_names())
     store.close()

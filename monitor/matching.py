@@ -1,0 +1,192 @@
+"""Locating every term of every watchlist in one pass, and deciding the hits.
+
+All terms, query operands and exclusions of all watchlists go into one
+Aho-Corasick automaton (pyahocorasick), built once. Matching an article is one
+pass of the automaton over its folded text (:mod:`monitor.textnorm`), a check
+of word boundaries and case for each candidate, then each watchlist's rules
+evaluated on the positions found (:mod:`monitor.query`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from monitor.query import And, Near, Node, Not, Or, Term, parse_query, parse_term, terms_of
+from monitor.textnorm import BREAK, Folded, fold, fold_sections, is_boundary
+
+Span = tuple[int, int]
+
+
+class TermIndex:
+    """An automaton over a set of terms; :meth:`find` gives each term's spans."""
+
+    def __init__(self, terms: Iterable[Term]) -> None:
+        self.terms: list[Term] = list(dict.fromkeys(terms))
+        by_key: dict[str, list[int]] = {}
+        for index, term in enumerate(self.terms):
+            by_key.setdefault(term.key, []).append(index)
+        self._automaton = ahocorasick.Automaton()
+        for key, indexes in by_key.items():
+            self._automaton.add_word(key, (len(key), tuple(indexes)))
+        if by_key:
+            self._automaton.make_automaton()
+
+    def find(self, text: Folded) -> dict[Term, list[Span]]:
+        """Each term found in ``text`` → its spans in folded positions, in order."""
+        found: dict[Term, list[Span]] = {}
+        if not self.terms:
+            return found
+        folded, cased = text.folded, text.cased
+        size = len(folded)
+        for last, (length, indexes) in self._automaton.iter(folded):
+            start, end = last - length + 1, last + 1
+            before_ok = start == 0 or is_boundary(folded[start - 1])
+            after_ok = end == size or is_boundary(folded[end])
+            for index in indexes:
+                term = self.terms[index]
+                if term.start_bounded and not before_ok:
+                    continue
+                if term.end_bounded and not after_ok:
+                    continue
+                if term.cased_key is not None and cased[start:end] != term.cased_key:
+                    continue
+                stop = _word_end(folded, end) if term.prefix else end
+                found.setdefault(term, []).append((start, stop))
+        return found
+
+
+def _word_end(folded: str, pos: int) -> int:
+    """Where the word running on at ``pos`` ends (a ``hotline*`` match covers ``hotlines``)."""
+    size = len(folded)
+    while pos < size and not is_boundary(folded[pos]):
+        pos += 1
+    return pos
+
+
+def locate(terms: Iterable[str], text: str) -> dict[str, list[Span]]:
+    """Each of ``terms`` found in ``text`` → its spans in ``text`` (for tools and tests)."""
+    folded = fold(text)
+    found = TermIndex(parse_term(term) for term in terms).find(folded)
+    return {
+        term.text: [folded.source_span(start, end) for start, end in spans]
+        for term, spans in found.items()
+    }
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One watchlist's compiled rules."""
+
+    name: str
+    terms: tuple[Term, ...]
+    query: Node | None
+    exclude: tuple[Term, ...]
+    sites: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+
+    def all_terms(self) -> list[Term]:
+        query_terms = terms_of(self.query, positive=False) if self.query is not None else []
+        return [*self.terms, *query_terms, *self.exclude]
+
+    def applies_to(self, site: str | None, language: str | None) -> bool:
+        """False when the watchlist's ``sites`` or ``languages`` filter leaves the article out."""
+        if self.sites and site not in self.sites:
+            return False
+        primary = (language or "").split("-")[0].lower()
+        return not self.languages or primary in self.languages
+
+
+def compile_rules(
+    name: str,
+    terms: Sequence[str] = (),
+    query: str | None = None,
+    exclude: Sequence[str] = (),
+    sites: Sequence[str] = (),
+    languages: Sequence[str] = (),
+) -> Rules:
+    """Parse a watchlist's (or a search's) terms, query and exclusions."""
+    return Rules(
+        name=name,
+        terms=tuple(parse_term(term) for term in terms),
+        query=parse_query(query) if query else None,
+        exclude=tuple(parse_term(term) for term in exclude),
+        sites=frozenset(sites),
+        languages=frozenset(code.lower() for code in languages),
+    )
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why an article matches one set of rules: the terms found and where."""
+
+    rules: str
+    terms: tuple[str, ...]
+    spans: tuple[Span, ...]  # folded positions of every counted occurrence, in order
+
+
+class Matcher:
+    """Every watchlist's rules over one shared automaton."""
+
+    def __init__(self, rules: Iterable[Rules]) -> None:
+        self.rules = list(rules)
+        self.index = TermIndex(term for rule in self.rules for term in rule.all_terms())
+
+    def match(
+        self, title: str, text: str, *, site: str | None = None, language: str | None = None
+    ) -> tuple[Folded, list[Match]]:
+        """The folded article and the rules it matches."""
+        folded = fold_sections([title or "", text or ""])
+        found = self.index.find(folded)
+        matches = []
+        for rule in self.rules:
+            if rule.applies_to(site, language) and (hit := evaluate(rule, found, folded)):
+                matches.append(hit)
+        return folded, matches
+
+
+def evaluate(rules: Rules, found: dict[Term, list[Span]], text: Folded) -> Match | None:
+    """The :class:`Match` of ``rules`` on a text whose term spans are ``found``, or None."""
+    if any(term in found for term in rules.exclude):
+        return None
+    matched = [term for term in rules.terms if term in found]
+    if rules.query is not None and _holds(rules.query, found, text):
+        matched += [term for term in terms_of(rules.query) if term in found]
+    if not matched:
+        return None
+    matched = list(dict.fromkeys(matched))
+    spans = sorted({span for term in matched for span in found[term]})
+    return Match(rules.name, tuple(term.text for term in matched), tuple(spans))
+
+
+def _holds(node: Node, found: dict[Term, list[Span]], text: Folded) -> bool:
+    if isinstance(node, Term):
+        return node in found
+    if isinstance(node, Not):
+        return not _holds(node.operand, found, text)
+    if isinstance(node, And):
+        return all(_holds(child, found, text) for child in node.operands)
+    if isinstance(node, Or):
+        return any(_holds(child, found, text) for child in node.operands)
+    return _near(node, found, text)
+
+
+def _near(node: Near, found: dict[Term, list[Span]], text: Folded) -> bool:
+    left = [span for term in node.left for span in found.get(term, ())]
+    right = [span for term in node.right for span in found.get(term, ())]
+    for a in left:
+        for b in right:
+            apart = a[1] <= b[0] or b[1] <= a[0]  # one occurrence never counts as both
+            if apart and _words_between(a, b, text) <= node.distance:
+                return True
+    return False
+
+
+def _words_between(a: Span, b: Span, text: Folded) -> int:
+    """Words strictly between two spans (negative when they overlap); sections never mix."""
+    first, second = (a, b) if a[0] <= b[0] else (b, a)
+    if BREAK in text.folded[first[0] : second[1]]:
+        return 1 << 30
+    return text.token_at(second[0]) - text.token_at(first[1] - 1) - 1
