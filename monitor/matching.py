@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import ahocorasick
 
@@ -25,43 +26,50 @@ class TermIndex:
 
     def __init__(self, terms: Iterable[Term]) -> None:
         self.terms: list[Term] = list(dict.fromkeys(terms))
-        by_key: dict[str, list[int]] = {}
+        by_key: dict[str, list[tuple[int, bool, bool, str | None, bool]]] = {}
         for index, term in enumerate(self.terms):
-            by_key.setdefault(term.key, []).append(index)
+            checks = (index, term.start_bounded, term.end_bounded, term.cased_key, term.prefix)
+            by_key.setdefault(term.key, []).append(checks)
         self._automaton = ahocorasick.Automaton()
-        for key, indexes in by_key.items():
-            self._automaton.add_word(key, (len(key), tuple(indexes)))
+        for key, entries in by_key.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
         if by_key:
             self._automaton.make_automaton()
 
     def find(self, text: Folded) -> dict[Term, list[Span]]:
         """Each term found in ``text`` → its spans in folded positions, in order."""
-        found: dict[Term, list[Span]] = {}
+        return {self.terms[index]: spans for index, spans in self.find_ids(text).items()}
+
+    def find_ids(self, text: Folded) -> dict[int, list[Span]]:
+        """Like :meth:`find`, keyed by the term's index in :attr:`terms`."""
+        found: dict[int, list[Span]] = {}
         if not self.terms:
             return found
         folded, cased = text.folded, text.cased
         size = len(folded)
-        for last, (length, indexes) in self._automaton.iter(folded):
+        for last, (length, entries) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
-            before_ok = start == 0 or is_boundary(folded[start - 1])
-            after_ok = end == size or is_boundary(folded[end])
-            for index in indexes:
-                term = self.terms[index]
-                if term.start_bounded and not before_ok:
+            before_ok = start == 0 or _boundary(folded[start - 1])
+            after_ok = end == size or _boundary(folded[end])
+            for index, start_bounded, end_bounded, cased_key, prefix in entries:
+                if (start_bounded and not before_ok) or (end_bounded and not after_ok):
                     continue
-                if term.end_bounded and not after_ok:
+                if cased_key is not None and cased[start:end] != cased_key:
                     continue
-                if term.cased_key is not None and cased[start:end] != term.cased_key:
-                    continue
-                stop = _word_end(folded, end) if term.prefix else end
-                found.setdefault(term, []).append((start, stop))
+                stop = _word_end(folded, end) if prefix else end
+                found.setdefault(index, []).append((start, stop))
         return found
+
+
+def _boundary(char: str) -> bool:
+    """:func:`is_boundary`, quick for the common case of a Latin letter or a space."""
+    return char in " \x00\x01" or (char >= "\u0e00" and is_boundary(char))
 
 
 def _word_end(folded: str, pos: int) -> int:
     """Where the word running on at ``pos`` ends (a ``hotline*`` match covers ``hotlines``)."""
     size = len(folded)
-    while pos < size and not is_boundary(folded[pos]):
+    while pos < size and not _boundary(folded[pos]):
         pos += 1
     return pos
 
@@ -86,6 +94,11 @@ class Rules:
     exclude: tuple[Term, ...]
     sites: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
+
+    @cached_property
+    def term_order(self) -> dict[Term, int]:
+        """Each watchlist term → its place in the watchlist."""
+        return {term: place for place, term in enumerate(self.terms)}
 
     def all_terms(self) -> list[Term]:
         query_terms = terms_of(self.query, positive=False) if self.query is not None else []
@@ -133,16 +146,34 @@ class Matcher:
     def __init__(self, rules: Iterable[Rules]) -> None:
         self.rules = list(rules)
         self.index = TermIndex(term for rule in self.rules for term in rule.all_terms())
+        ids = {term: index for index, term in enumerate(self.index.terms)}
+        # which rules a found term may make match: their terms and positive query terms
+        self._triggers: dict[int, list[int]] = {}
+        # every rule a term belongs to, as what (a term, a query operand, an exclusion)
+        self._members: dict[int, list[tuple[int, Term]]] = {}
+        for number, rule in enumerate(self.rules):
+            positive = [*rule.terms, *(terms_of(rule.query) if rule.query is not None else [])]
+            for term_id in dict.fromkeys(ids[term] for term in positive):
+                self._triggers.setdefault(term_id, []).append(number)
+            for term in dict.fromkeys(rule.all_terms()):
+                self._members.setdefault(ids[term], []).append((number, term))
 
     def match(
         self, title: str, text: str, *, site: str | None = None, language: str | None = None
     ) -> tuple[Folded, list[Match]]:
         """The folded article and the rules it matches."""
         folded = fold_sections([title or "", text or ""])
-        found = self.index.find(folded)
+        found_ids = self.index.find_ids(folded)
+        candidates = {n for term_id in found_ids for n in self._triggers.get(term_id, ())}
+        found: dict[int, dict[Term, list[Span]]] = {number: {} for number in candidates}
+        for term_id, spans in found_ids.items():
+            for number, term in self._members[term_id]:
+                if number in found:
+                    found[number][term] = spans
         matches = []
-        for rule in self.rules:
-            if rule.applies_to(site, language) and (hit := evaluate(rule, found, folded)):
+        for number in sorted(candidates):
+            rule = self.rules[number]
+            if rule.applies_to(site, language) and (hit := evaluate(rule, found[number], folded)):
                 matches.append(hit)
         return folded, matches
 
@@ -151,7 +182,8 @@ def evaluate(rules: Rules, found: dict[Term, list[Span]], text: Folded) -> Match
     """The :class:`Match` of ``rules`` on a text whose term spans are ``found``, or None."""
     if any(term in found for term in rules.exclude):
         return None
-    matched = [term for term in rules.terms if term in found]
+    order = rules.term_order
+    matched = sorted((term for term in found if term in order), key=order.__getitem__)
     if rules.query is not None and _holds(rules.query, found, text):
         matched += [term for term in terms_of(rules.query) if term in found]
     if not matched:

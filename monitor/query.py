@@ -42,7 +42,7 @@ class QuerySyntaxError(ValueError):
         return f"{indent}{line}\n{indent}{' ' * (self.column - 1)}^"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: hashing stays cheap in matching
 class Term:
     """One term or phrase: its words in folded form, and how they must match.
 

@@ -17,8 +17,11 @@ to the original, for snippets and highlighting.
 
 from __future__ import annotations
 
+import re
+import string
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,18 +34,26 @@ BREAK = "\x01"
 
 _WORD = r"\p{L}\p{N}\p{M}"
 _TLDS = "com|org|net|gov|edu|int|mil|info|biz|news|io|co|kr|cn|jp|uk|us|ru|de|fr|tw|hk"
+# URLs and e-mail addresses, masked so that no term matches inside them
+_URL = regex.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_WWW = regex.compile(rf"www\.[{_WORD}-]+\.\S+")
+_EMAIL_DOMAIN = regex.compile(rf"@[{_WORD}-]+(?:\.[{_WORD}-]+)+")
+_EMAIL_LOCAL = regex.compile(rf"[{_WORD}._%+-]")
+_TLD = re.compile(rf"\.(?:{_TLDS})\b")
+_HOST = regex.compile(rf"[{_WORD}-]+(?:\.[{_WORD}-]+)*\.(?:{_TLDS})(?:/\S*)?(?![{_WORD}])")
+_IN_WORD = regex.compile(rf"[{_WORD}]")
+_HOST_CHAR = regex.compile(rf"[{_WORD}.-]")
+# folding in bulk: separator runs, then words holding non-ASCII characters
+_ASCII_SEP = re.compile(r"[^A-Za-z0-9\x00\x01]+")
+_SEP = regex.compile(rf"[^{_WORD}\x00\x01]+")
+_WIDE_WORD = re.compile(r"[^ \x00\x01]*[^\x00-\x7f][^ \x00\x01]*")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# the same, piece by piece, to map positions back (only for texts that matched)
 _PIECES = regex.compile(
-    # URLs and e-mail addresses, masked so that no term matches inside them
-    rf"(?P<mask>(?<![{_WORD}])(?:https?|ftp)://\S+|(?<![{_WORD}.])www\.[{_WORD}-]+\.\S+"
-    rf"|(?<![{_WORD}._%+-])[{_WORD}._%+-]+@[{_WORD}-]+(?:\.[{_WORD}-]+)+"
-    rf"|(?<![{_WORD}.-])[{_WORD}-]+(?:\.[{_WORD}-]+)*\.(?:{_TLDS})(?:/\S*)?(?![{_WORD}]))"
-    # separator runs that are not already exactly one space
-    rf"|(?P<sep>[^{_WORD}\x00\x01]{{2,}}|[^{_WORD}\x00\x01 ])"
-    # words holding a character outside ASCII (NFKC, accents, case folding)
+    rf"(?P<sep>[^{_WORD}\x00\x01]{{2,}}|[^{_WORD}\x00\x01 ])"
     rf"|(?P<word>(?<![{_WORD}])[{_WORD}]*?[[{_WORD}]--[\x00-\x7f]][{_WORD}]*)",
     regex.VERSION1,
 )
-_CONTROL = str.maketrans({MASK: " ", BREAK: " "})
 
 
 def is_unspaced(char: str) -> bool:
@@ -106,9 +117,8 @@ class Folded:
     source: str
     folded: str
     cased: str
-    _new: list[int] = field(repr=False)
-    _old: list[int] = field(repr=False)
-    _same: list[bool] = field(repr=False)
+    masks: list[tuple[int, int]] = field(repr=False)
+    _map: tuple[list[int], list[int], list[bool]] | None = field(default=None, repr=False)
     _tokens: list[int] | None = field(default=None, repr=False)
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
@@ -116,12 +126,14 @@ class Folded:
         return self._source_pos(start, False), self._source_pos(end - 1, True)
 
     def _source_pos(self, pos: int, after: bool) -> int:
-        i = bisect_right(self._new, pos) - 1
-        offset = pos - self._new[i]
-        if self._same[i]:
-            return self._old[i] + offset + after
+        if self._map is None:
+            self._map = _position_map(self.source, self.masks)
+        new, old, same = self._map
+        i = bisect_right(new, pos) - 1
+        if same[i]:
+            return old[i] + pos - new[i] + after
         # a piece whose length changed maps as a whole
-        return self._old[i + 1] if after else self._old[i]
+        return old[i + 1] if after else old[i]
 
     def token_at(self, pos: int) -> int:
         """The index of the word (token) holding folded position ``pos``, for NEAR."""
@@ -140,40 +152,153 @@ def fold(text: str) -> Folded:
 
 
 def fold_sections(sections: list[str]) -> Folded:
-    """Fold several texts (title, body) as one, a :data:`BREAK` between them."""
-    source = BREAK.join(section.translate(_CONTROL) for section in sections)
-    cased: list[str] = []
-    folded: list[str] = []
+    """Fold several texts (title, body) as one, a :data:`BREAK` between them.
+
+    Whole-string substitutions do the work; the position map is built only
+    when a match needs mapping back (:func:`_position_map`).
+    """
+    source = BREAK.join(_without_controls(section) for section in sections)
+    masks = mask_spans(source)
+    masked = _apply_masks(source, masks)
+    if masked.isascii():
+        cased = _ASCII_SEP.sub(" ", masked)
+        return Folded(source, cased.lower(), cased, masks)
+    collapsed = _SEP.sub(" ", masked)
+    cased = _WIDE_WORD.sub(lambda m: fold_word(m.group())[0], collapsed)
+    folded = _WIDE_WORD.sub(lambda m: fold_word(m.group())[1], collapsed)
+    return Folded(source, folded.translate(_ASCII_LOWER), cased, masks)
+
+
+def _without_controls(text: str) -> str:
+    """Our two marker characters never come from the article itself."""
+    if MASK in text or BREAK in text:
+        return text.replace(MASK, " ").replace(BREAK, " ")
+    return text
+
+
+def mask_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds URLs, e-mail addresses and bare host names, in order.
+
+    Each kind is found from a cheap anchor (``://``, ``www.``, ``@``, ``.com``…)
+    and grown from there, so a text without them costs a few substring searches.
+    """
+    spans = [*_urls(text), *_emails(text), *_hosts(text)]
+    merged: list[tuple[int, int]] = []
+    for span in sorted(spans):
+        if merged and span[0] < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]))
+        else:
+            merged.append(span)
+    return merged
+
+
+def _anchors(text: str, anchor: str) -> Iterator[int]:
+    pos = text.find(anchor)
+    while pos >= 0:
+        yield pos
+        pos = text.find(anchor, pos + 1)
+
+
+def _urls(text: str) -> Iterator[tuple[int, int]]:
+    for pos in _anchors(text, "://"):
+        start = pos
+        while (
+            start > 0
+            and pos - start < 12
+            and text[start - 1].isascii()
+            and (text[start - 1].isalnum() or text[start - 1] in "+.-")
+        ):
+            start -= 1
+        if start < pos and not _word_before(text, start) and (url := _URL.match(text, start)):
+            yield url.span()
+    for pos in _anchors(text, "www."):
+        if not _word_before(text, pos, ".") and (url := _WWW.match(text, pos)):
+            yield url.span()
+
+
+def _emails(text: str) -> Iterator[tuple[int, int]]:
+    for pos in _anchors(text, "@"):
+        start = pos
+        while start > 0 and _EMAIL_LOCAL.match(text, start - 1):
+            start -= 1
+        if start < pos and (domain := _EMAIL_DOMAIN.match(text, pos)):
+            yield start, domain.end()
+
+
+def _hosts(text: str) -> Iterator[tuple[int, int]]:
+    for tld in _TLD.finditer(text):
+        start = tld.start()
+        while start > 0 and (_IN_WORD.match(text, start - 1) or text[start - 1] in ".-"):
+            start -= 1
+        if host := _HOST.match(text, start):
+            yield host.span()
+
+
+def _word_before(text: str, pos: int, also: str = "") -> bool:
+    return pos > 0 and (bool(_IN_WORD.match(text, pos - 1)) or text[pos - 1] in also)
+
+
+def _apply_masks(text: str, masks: list[tuple[int, int]]) -> str:
+    if not masks:
+        return text
+    parts, last = [], 0
+    for start, end in masks:
+        parts += [text[last:start], MASK]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _position_map(
+    source: str, masks: list[tuple[int, int]]
+) -> tuple[list[int], list[int], list[bool]]:
+    """Piece by piece, where each piece of the folded text starts, and came from.
+
+    Returns (folded starts, source starts, same length), with a closing sentinel.
+    """
+    return _pieces(source, masks)[:3]  # type: ignore[return-value]
+
+
+def _pieces(
+    source: str, masks: list[tuple[int, int]]
+) -> tuple[list[int], list[int], list[bool], str]:
+    """The position map, and the folded text rebuilt piece by piece.
+
+    The rebuilt text equals :func:`fold_sections`' (a property test holds them
+    equal), which is what makes the map true.
+    """
     new: list[int] = []
     old: list[int] = []
     same: list[bool] = []
-    length = last = 0
+    parts: list[str] = []
 
-    def piece(start: int, end: int, cased_piece: str, folded_piece: str) -> None:
-        nonlocal length
-        new.append(length)
+    def piece(start: int, end: int, folded: str) -> None:
+        new.append(new[-1] + len(parts[-1]) if new else 0)
         old.append(start)
-        same.append(len(cased_piece) == end - start)
-        cased.append(cased_piece)
-        folded.append(folded_piece)
-        length += len(cased_piece)
+        same.append(len(folded) == end - start)
+        parts.append(folded)
 
-    for match in _PIECES.finditer(source):
-        start, end = match.span()
-        if start > last:  # ASCII words and single spaces, unchanged but for case
-            plain = source[last:start]
-            piece(last, start, plain, plain.lower())
-        if match.lastgroup == "mask":
-            piece(start, end, MASK, MASK)
-        elif match.lastgroup == "sep":
-            piece(start, end, " ", " ")
-        else:
-            piece(start, end, *fold_word(match.group()))
+    last = 0
+    for start, end in [*masks, (len(source), len(source))]:
+        for match in _PIECES.finditer(source, last, start):
+            if match.start() > last:  # ASCII words and single spaces, unchanged but for case
+                piece(last, match.start(), source[last : match.start()].lower())
+            folded = " " if match.lastgroup == "sep" else fold_word(match.group())[1]
+            piece(match.start(), match.end(), folded)
+            last = match.end()
+        if start > last:
+            piece(last, start, source[last:start].lower())
+        if end > start:
+            piece(start, end, MASK)
         last = end
-    if last < len(source) or not new:
-        plain = source[last:]
-        piece(last, len(source), plain, plain.lower())
-    new.append(length)
+    text = "".join(parts)
+    new.append(len(text))
     old.append(len(source))
     same.append(True)
-    return Folded(source, "".join(folded), "".join(cased), new, old, same)
+    return new, old, same, text
+
+
+def folded_by_pieces(text: str) -> str:
+    """``fold(text).folded`` rebuilt piece by piece, as the position map sees it (for tests)."""
+    folded = fold(text)
+    return _pieces(folded.source, folded.masks)[3]
