@@ -15,7 +15,7 @@ from functools import cached_property
 
 import ahocorasick
 
-from monitor.query import And, Near, Node, Not, Or, Term, parse_query, parse_term, terms_of
+from monitor.query import And, Near, Node, Not, Term, parse_query, parse_term, terms_of
 from monitor.textnorm import BREAK, Folded, fold, fold_sections, is_boundary
 
 Span = tuple[int, int]
@@ -178,46 +178,61 @@ class Matcher:
         return folded, matches
 
 
-def evaluate(rules: Rules, found: dict[Term, list[Span]], text: Folded) -> Match | None:
-    """The :class:`Match` of ``rules`` on a text whose term spans are ``found``, or None."""
+Found = dict[Term, list[Span]]
+Evidence = list[tuple[Term, Span]]
+
+
+def evaluate(rules: Rules, found: Found, text: Folded) -> Match | None:
+    """The :class:`Match` of ``rules`` on a text whose term spans are ``found``, or None.
+
+    The evidence is every occurrence of the watchlist's terms found, plus the
+    occurrences that make the query hold (for NEAR, only the pairs close enough).
+    """
     if any(term in found for term in rules.exclude):
         return None
     order = rules.term_order
-    matched = sorted((term for term in found if term in order), key=order.__getitem__)
-    if rules.query is not None and _holds(rules.query, found, text):
-        matched += [term for term in terms_of(rules.query) if term in found]
-    if not matched:
+    terms = sorted((term for term in found if term in order), key=order.__getitem__)
+    evidence = [(term, span) for term in terms for span in found[term]]
+    if rules.query is not None:
+        evidence += _evidence(rules.query, found, text) or []
+    if not evidence:
         return None
-    matched = list(dict.fromkeys(matched))
-    spans = sorted({span for term in matched for span in found[term]})
+    matched = list(dict.fromkeys(term for term, _ in evidence))
+    spans = sorted({span for _, span in evidence})
     return Match(rules.name, tuple(term.text for term in matched), tuple(spans))
 
 
-def _holds(node: Node, found: dict[Term, list[Span]], text: Folded) -> bool:
+def _evidence(node: Node, found: Found, text: Folded) -> Evidence | None:
+    """The occurrences that make ``node`` hold, or None when it does not hold."""
     if isinstance(node, Term):
-        return node in found
+        return [(node, span) for span in found[node]] if node in found else None
     if isinstance(node, Not):
-        return not _holds(node.operand, found, text)
-    if isinstance(node, And):
-        return all(_holds(child, found, text) for child in node.operands)
-    if isinstance(node, Or):
-        return any(_holds(child, found, text) for child in node.operands)
-    return _near(node, found, text)
+        return [] if _evidence(node.operand, found, text) is None else None
+    if isinstance(node, Near):
+        return _near(node, found, text) or None
+    parts = [_evidence(child, found, text) for child in node.operands]
+    if isinstance(node, And) and any(part is None for part in parts):
+        return None
+    held = [part for part in parts if part is not None]
+    return [item for part in held for item in part] if held else None
 
 
-def _near(node: Near, found: dict[Term, list[Span]], text: Folded) -> bool:
-    left = [span for term in node.left for span in found.get(term, ())]
-    right = [span for term in node.right for span in found.get(term, ())]
+def _near(node: Near, found: Found, text: Folded) -> Evidence:
+    """The occurrences of either side within ``node.distance`` words of the other side."""
+    left = [(term, span) for term in node.left for span in found.get(term, ())]
+    right = [(term, span) for term in node.right for span in found.get(term, ())]
+    close: Evidence = []
     for a in left:
         for b in right:
-            apart = a[1] <= b[0] or b[1] <= a[0]  # one occurrence never counts as both
-            if apart and _words_between(a, b, text) <= node.distance:
-                return True
-    return False
+            (_, one), (_, other) = a, b
+            apart = one[1] <= other[0] or other[1] <= one[0]  # never one occurrence as both
+            if apart and _words_between(one, other, text) <= node.distance:
+                close += [a, b]
+    return list(dict.fromkeys(close))
 
 
 def _words_between(a: Span, b: Span, text: Folded) -> int:
-    """Words strictly between two spans (negative when they overlap); sections never mix."""
+    """Words strictly between two spans; sections never mix."""
     first, second = (a, b) if a[0] <= b[0] else (b, a)
     if BREAK in text.folded[first[0] : second[1]]:
         return 1 << 30

@@ -28,14 +28,26 @@ def sample_site() -> Iterator[SampleSite]:
 
 
 def write_home(
-    home: Path, base_url: str, *, settings: str = "", sites_dir: Path | None = None
+    home: Path,
+    base_url: str,
+    *,
+    settings: str = "",
+    sites_dir: Path | None = None,
+    watchlists: bool = True,
 ) -> Path:
-    """A config directory whose sites are the sample site's, with ``{base_url}`` filled in."""
+    """A config directory whose sites are the sample site's, with ``{base_url}`` filled in.
+
+    With ``watchlists``, it has the shipped watchlists too (``data/watchlists``).
+    """
     (home / "sites").mkdir(parents=True, exist_ok=True)
     (home / "settings.toml").write_text(settings, encoding="utf-8")
     for source in sorted((sites_dir or sample_site_root() / "sites").glob("*.toml")):
         text = source.read_text(encoding="utf-8").replace("{base_url}", base_url)
         (home / "sites" / source.name).write_text(text, encoding="utf-8")
+    if watchlists:
+        (home / "watchlists").mkdir(exist_ok=True)
+        for source in sorted((REPO / "data" / "watchlists").glob("*.toml")):
+            (home / "watchlists" / source.name).write_bytes(source.read_bytes())
     return home
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,3 +217,59 @@ def test_the_other_outlets_of_the_wire_story(crawled: Crawled) -> None:
     others = store.other_outlets(seed["cluster_id"], exclude_article_id=seed["id"])
     store.close()
     assert [(o["site"], path_of(o["url"])) for o in others] == [("daily", WIRE_COPY)]
+
+
+KOREAN = "/daily/news/2015/02/05/thaad-debate-korean-edition.html"
+WATCHLISTS = ("missile-defense", "hotline")
+
+
+def hits_by_path(crawled: Crawled) -> dict[tuple[str, str], dict]:
+    store = crawled.store()
+    rows = store.rows(
+        'SELECT a.url, h.watchlist, h.terms, h.count, h.strength, h."where", h.snippet '
+        "FROM hits h JOIN articles a ON a.id = h.article_id"
+    )
+    store.close()
+    return {(path_of(row["url"]), row["watchlist"]): row for row in rows}
+
+
+def test_the_seed_story_its_wire_copy_and_the_korean_page_are_tagged(crawled: Crawled) -> None:
+    hits = hits_by_path(crawled)
+    expected = {(path, name) for path in (SEED, WIRE_COPY, KOREAN) for name in WATCHLISTS}
+    assert set(hits) == expected
+
+
+def test_the_seed_story_hits_explain_themselves(crawled: Crawled) -> None:
+    hits = hits_by_path(crawled)
+    defense = hits[(SEED, "missile-defense")]
+    # the terms, then the query's evidence: "missile shield" within 8 words of Seoul
+    assert json.loads(defense["terms"]) == ["THAAD", "missile defense", "missile shield*", "Seoul"]
+    assert defense["where"] == "title,lead,body"  # "missile defense" is in the headline
+    assert defense["strength"] == defense["count"] + 2  # one title occurrence counts 3
+    assert "[[missile shield]] program to the detriment of [[Seoul]]" in defense["snippet"]
+    assert len(defense["snippet"]) <= 260
+    hotline = hits[(SEED, "hotline")]
+    assert json.loads(hotline["terms"]) == ["hotline*"]
+    assert (hotline["count"], hotline["where"]) == (1, "body")
+    assert "agreed to establish a [[hotline]] between the two ministries" in hotline["snippet"]
+
+
+def test_the_korean_page_is_tagged_by_its_korean_terms(crawled: Crawled) -> None:
+    hits = hits_by_path(crawled)
+    defense = hits[(KOREAN, "missile-defense")]
+    assert json.loads(defense["terms"]) == ["사드"]
+    assert "[[사드]]를" in defense["snippet"] or "[[사드]]" in defense["snippet"]
+    assert "[[핫라인]]" in hits[(KOREAN, "hotline")]["snippet"]
+
+
+def test_no_furniture_reaches_a_snippet(crawled: Crawled) -> None:
+    snippets = " ".join(row["snippet"] for row in hits_by_path(crawled).values())
+    for line in furniture():
+        assert line not in snippets
+
+
+def test_the_funnel_counts_matched_articles_once(crawled: Crawled) -> None:
+    store = crawled.store()
+    matched = [row["matched"] for row in store.rows("SELECT matched FROM crawls ORDER BY id")]
+    store.close()
+    assert sum(matched[:2]) == 3 and sum(matched[2:]) == 0, matched  # second crawl: none new

@@ -23,8 +23,12 @@ def test_demo_serves_crawls_and_prints_what_it_stored(tmp_path: Path) -> None:
     for kind in ("challenge", "disallowed", "http_500", "listing"):
         assert kind in result.stdout
     assert "Traceback" not in result.stderr
+    hits = result.stdout.split("Watchlist hits (6):", 1)[1]
+    assert "[[missile defense]]" in hits and "[[hotline]]" in hits and "[[사드]]" in hits
+    assert hits.count("missile-defense") == 3 and hits.count("hotline  ") == 3
     store = open_store(db)
     assert store.scalar("SELECT count(*) FROM articles") == len(expected)
+    assert store.scalar("SELECT count(*) FROM hits") == 6
     store.close()
 
 
