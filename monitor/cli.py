@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from monitor import output
+from monitor.clock import local_day_start
 from monitor.config import Config, Site, Watchlist, load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.matching import Rules, compile_rules
@@ -152,8 +152,8 @@ def search(
         result = search_articles(
             store,
             rules,
-            since=_day(since),
-            until=_day(until, 1),
+            since=_day(since, config),
+            until=_day(until, config, 1),
             site=site,
             limit=limit,
             timezone=ZoneInfo(config.settings.timezone),
@@ -198,17 +198,18 @@ def retag(ctx: Context, names: tuple[str, ...], since: Any) -> None:
     store = open_store(ctx.db_path)
     try:
         orphans = [] if names else orphan_watchlists(store, config.watchlists)
-        changes = retag_articles(store, tagger, since=_day(since), orphans=orphans)
+        changes = retag_articles(store, tagger, since=_day(since, config), orphans=orphans)
         totals = hit_counts(store)
     finally:
         store.close()
     output.print_retag(changes, [w.name for w in chosen] + orphans, totals)
 
 
-def _day(value: Any, shift: int = 0) -> str | None:
+def _day(value: Any, config: Config, shift: int = 0) -> str | None:
+    """When the local day ``value`` (a --since/--until date) starts, in stored UTC form."""
     if value is None:
         return None
-    return (date(value.year, value.month, value.day) + timedelta(days=shift)).isoformat()
+    return local_day_start(value.date(), config.settings.timezone, shift)
 
 
 @cli.command()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
@@ -28,3 +29,9 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def local_day_start(day: date, timezone: str, shift: int = 0) -> str:
+    """The UTC timestamp at which local ``day`` (plus ``shift`` days) begins in ``timezone``."""
+    start = datetime.combine(day + timedelta(days=shift), time(0), tzinfo=ZoneInfo(timezone))
+    return iso(start)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from monitor.textnorm import MASK, fold, is_unspaced
@@ -25,6 +26,7 @@ _CASED = re.compile(r"[A-Z0-9]{2,5}")
 _LEXEME = re.compile(r'\s*(?:(?P<paren>[()])|(?P<phrase>"[^"]*"?)|(?P<word>[^\s()"]+))', re.UNICODE)
 _NEAR = re.compile(r"NEAR(?:/(\d+))?$")
 MAX_QUERY = 2000
+MAX_DEPTH = 32  # nested parentheses and NOTs
 
 
 class QuerySyntaxError(ValueError):
@@ -203,6 +205,7 @@ class _Parser:
         self.query = query
         self.lexemes = lexemes
         self.pos = 0
+        self.depth = 0
 
     @property
     def next(self) -> _Lexeme:
@@ -222,6 +225,15 @@ class _Parser:
         if self.next.kind != "end":
             raise self.error(f"unexpected {self.next.text!r}")
 
+    def _nested(self, lexeme: _Lexeme, parse: Callable[[], Node]) -> Node:
+        """``parse()`` one level deeper; too deep a query is refused, not a crash."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} levels deep", lexeme)
+        node = parse()
+        self.depth -= 1
+        return node
+
     def parse_or(self) -> Node:
         operands = [self.parse_and()]
         while self.next.kind == "OR":
@@ -239,8 +251,8 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         if self.next.kind == "NOT":
-            column = self.take().column
-            return Not(self.parse_unary(), column)
+            lexeme = self.take()
+            return Not(self._nested(lexeme, self.parse_unary), lexeme.column)
         return self.parse_near()
 
     def parse_near(self) -> Node:
@@ -271,7 +283,7 @@ class _Parser:
             return parse_term(lexeme.text, lexeme.column, self.query)
         if lexeme.kind == "(":
             self.take()
-            node = self.parse_or()
+            node = self._nested(lexeme, self.parse_or)
             if self.next.kind != ")":
                 raise self.error("this '(' is never closed", lexeme)
             self.take()

@@ -1,11 +1,11 @@
 """Searching stored articles with the watchlist query language, with per-day counts.
 
-Search agrees with tagging because it *is* tagging: SQL narrows the archive to
-candidates (FTS5 for words of space-separated scripts; a substring scan for
-Hangul/CJK, which FTS5's tokenizer does not split; DESIGN.md), then the
-matcher of :mod:`monitor.matching` decides on each candidate. The SQL filter
-only ever keeps a superset of what the matcher accepts. User input reaches SQL
-as bound parameters only (SEC-4).
+Search agrees with tagging because it *is* tagging: ``search_index`` (FTS5
+over the folded text, each Hangul/CJK character a token, so 사드 is found in
+사드를: DESIGN.md) narrows the archive to candidates, then the matcher of
+:mod:`monitor.matching` decides on each. The index query only ever keeps a
+superset of what the matcher accepts. User input reaches SQL as one bound
+parameter, an FTS5 query built from quoted phrases (SEC-4).
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from monitor.matching import Rules
 from monitor.query import And, Near, Node, Not, Or, Term
 from monitor.store import Store
 from monitor.tagging import Tagger
-from monitor.textnorm import is_unspaced
+from monitor.textnorm import index_text
 
 _COLUMNS = (
     "a.id, a.site, a.title, a.url, a.published_at, a.fetched_at, a.cluster_id, a.text, a.language"
 )
 _BATCH = 200
-_FULLWIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
 
 Sql = tuple[str, list[str]]
 
@@ -94,8 +93,9 @@ def _result_row(store: Store, row: dict, hits: list) -> dict:
 
 def _local_day(row: dict, timezone: tzinfo | None) -> str:
     stamp = row["published_at"] or row["fetched_at"]
-    moment = clock.parse_iso(stamp)
-    if moment is None:
+    try:
+        moment = clock.parse_iso(stamp)
+    except (TypeError, ValueError):
         return str(stamp)[:10]
     return moment.astimezone(timezone or ZoneInfo("UTC")).date().isoformat()
 
@@ -115,80 +115,51 @@ def _filters(since: str | None, until: str | None, site: str | None) -> Sql:
 
 
 def _candidates(rules: list[Rules]) -> Sql:
-    """SQL keeping a superset of the articles every one of ``rules`` matches."""
-    parts = [part for rule in rules if (part := _rules_sql(rule)) is not None]
-    if not parts:
+    """SQL keeping a superset of the articles every one of ``rules`` matches.
+
+    The matcher finds a term only where its folded form occurs in the folded
+    text, so a ``search_index`` phrase query for each term can only keep more.
+    """
+    queries = [query for rule in rules if (query := _rules_query(rule)) is not None]
+    if not queries:
         return "1 = 1", []
-    return " AND ".join(f"({sql})" for sql, _ in parts), [p for _, params in parts for p in params]
+    match = " AND ".join(f"({query})" for query in queries)
+    return "a.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)", [match]
 
 
-def _rules_sql(rules: Rules) -> Sql | None:
+def _rules_query(rules: Rules) -> str | None:
     nodes: list[Node] = list(rules.terms)
     if rules.query is not None:
         nodes.append(rules.query)
-    return _any([_node_sql(node) for node in nodes])
+    return _any([_node_query(node) for node in nodes])
 
 
-def _node_sql(node: Node) -> Sql | None:
+def _node_query(node: Node) -> str | None:
+    """An FTS5 query true for every text on which ``node`` may hold (None: any text)."""
     if isinstance(node, Term):
-        return _term_sql(node)
+        return _phrase(node)
     if isinstance(node, Near):
-        return _all(
-            [_any([_term_sql(t) for t in node.left]), _any([_term_sql(t) for t in node.right])]
-        )
+        return _all([_any([_phrase(term) for term in side]) for side in (node.left, node.right)])
     if isinstance(node, Not):
         return None
     if isinstance(node, And):
-        return _all([_node_sql(child) for child in node.operands])
+        return _all([_node_query(child) for child in node.operands])
     assert isinstance(node, Or)
-    return _any([_node_sql(child) for child in node.operands])
+    return _any([_node_query(child) for child in node.operands])
 
 
-def _all(parts: list[Sql | None]) -> Sql | None:
+def _all(parts: list[str | None]) -> str | None:
     known = [part for part in parts if part is not None]
-    if not known:
-        return None
-    return " AND ".join(f"({sql})" for sql, _ in known), [p for _, ps in known for p in ps]
+    return " AND ".join(f"({part})" for part in known) if known else None
 
 
-def _any(parts: list[Sql | None]) -> Sql | None:
+def _any(parts: list[str | None]) -> str | None:
     if not parts or any(part is None for part in parts):
         return None
-    known = [part for part in parts if part is not None]
-    return " OR ".join(f"({sql})" for sql, _ in known), [p for _, ps in known for p in ps]
+    return " OR ".join(f"({part})" for part in parts if part is not None)
 
 
-def _term_sql(term: Term) -> Sql:
-    """Articles that may hold ``term``: full-text search, or a substring scan for CJK."""
-    unspaced = [chunk for chunk in _unspaced_runs(term.key) if chunk]
-    if unspaced:
-        needle = max(unspaced, key=len)
-        return _substring([needle])
-    phrase = '"' + term.key.replace('"', '""') + '"' + ("*" if term.prefix else "")
-    fts = "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-    wide = (term.cased_key or term.key).translate(_FULLWIDTH)
-    variants = list(dict.fromkeys([wide, wide.upper(), wide.lower()]))
-    scan, params = _substring(variants)  # full-width Latin letters occur in CJK text
-    return (
-        f"{fts} OR (substr(coalesce(a.language, 'ko'), 1, 2) IN ('ko', 'zh', 'ja') AND ({scan}))",
-        [
-            phrase,
-            *params,
-        ],
-    )
-
-
-def _substring(needles: list[str]) -> Sql:
-    sql = " OR ".join("instr(a.text, ?) > 0 OR instr(a.title, ?) > 0" for _ in needles)
-    return sql, [needle for needle in needles for _ in (0, 1)]
-
-
-def _unspaced_runs(key: str) -> list[str]:
-    runs, current = [], ""
-    for char in key:
-        if is_unspaced(char):
-            current += char
-        else:
-            runs.append(current)
-            current = ""
-    return [*runs, current]
+def _phrase(term: Term) -> str:
+    """The term's folded words as an FTS5 phrase (a prefix phrase for ``word*``)."""
+    tokens = index_text(term.key).split()
+    return '"' + " ".join(tokens).replace('"', '""') + '"' + (" *" if term.prefix else "")

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from monitor import clock
 from monitor.errors import StoreError
 from monitor.schema import FUNNEL, MIGRATIONS, ensure_fts, missing_fts_triggers
+from monitor.textnorm import fold_sections, index_text
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +303,15 @@ class Store:
         )
         self.db.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", [article_id, article_id])
         self.add_article_url(record.url, article_id, record.site)
+        self._index(article_id, record.title, record.text, new=True)
         return article_id
+
+    def _index(self, article_id: int, title: str | None, text: str, *, new: bool = False) -> None:
+        """(Re)write the article's row of ``search_index`` (its folded title and text)."""
+        body = index_text(fold_sections([title or "", text]).folded)
+        if not new:
+            self.db.execute("DELETE FROM search_index WHERE rowid = ?", [article_id])
+        self.db.execute("INSERT INTO search_index (rowid, body) VALUES (?, ?)", [article_id, body])
 
     def add_article_url(self, url: str, article_id: int, site: str) -> None:
         """Remember that ``url`` (on ``site``) shows ``article_id``; first sighting wins."""
@@ -359,6 +368,9 @@ class Store:
         self.db.execute(
             "UPDATE articles SET text = ?, word_count = ? WHERE id = ?",
             [text, word_count, article_id],
+        )
+        self._index(
+            article_id, self.scalar("SELECT title FROM articles WHERE id = ?", [article_id]), text
         )
 
     def other_outlets(self, cluster_id: int, exclude_article_id: int | None = None) -> list[dict]:
@@ -428,6 +440,7 @@ class Store:
                 article_id,
             ],
         )
+        self._index(article_id, record.title, record.text)
         return int(revision)
 
     def revisions(self, article_id: int) -> list[dict]:

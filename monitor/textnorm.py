@@ -56,22 +56,26 @@ _PIECES = regex.compile(
 )
 
 
+_UNSPACED = (
+    (0xAC00, 0xD7A3),  # Hangul syllables
+    (0x1100, 0x11FF),  # Hangul jamo
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3130, 0x318F),  # Hangul compatibility jamo
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x20000, 0x3134F),  # CJK extensions B and later
+)
+_UNSPACED_CHAR = re.compile("([" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _UNSPACED) + "])")
+
+
 def is_unspaced(char: str) -> bool:
     """True for Hangul, CJK, kana and the other scripts whose terms match inside words."""
     code = ord(char)
-    return (
-        0xAC00 <= code <= 0xD7A3  # Hangul syllables
-        or 0x1100 <= code <= 0x11FF  # Hangul jamo
-        or 0x3040 <= code <= 0x30FF  # Hiragana, Katakana
-        or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
-        or 0x3400 <= code <= 0x4DBF  # CJK extension A
-        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
-        or 0x0E00 <= code <= 0x0EFF  # Thai, Lao
-        or 0x1000 <= code <= 0x109F  # Myanmar
-        or 0x1780 <= code <= 0x17FF  # Khmer
-        or 0x20000 <= code <= 0x3134F  # CJK extensions B and later
-    )
+    return any(low <= code <= high for low, high in _UNSPACED)
 
 
 def is_boundary(char: str) -> bool:
@@ -302,3 +306,16 @@ def folded_by_pieces(text: str) -> str:
     """``fold(text).folded`` rebuilt piece by piece, as the position map sees it (for tests)."""
     folded = fold(text)
     return _pieces(folded.source, folded.masks)[3]
+
+
+def index_text(folded: str) -> str:
+    """Folded text as the search index holds it: every Hangul/CJK character a word.
+
+    The index (``search_index``, FTS5) then finds a folded term wherever the
+    matcher can: as a phrase of whole tokens, a Hangul/CJK term inside a word
+    included (``사드`` in ``사드를``, ``THAAD`` in ``THAAD를``).
+    """
+    spaced = folded.replace(MASK, " ").replace(BREAK, " ")
+    if spaced.isascii():
+        return spaced
+    return _UNSPACED_CHAR.sub(r" \1 ", spaced)

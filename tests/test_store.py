@@ -315,6 +315,19 @@ def test_a_foundation_database_is_migrated_without_changing_ids(tmp_path: Path) 
         "0002_story_clusters",
         "0003_recanonicalise",
         "0004_hits",
+        "0005_search_index",
     ]
     assert {"article_signatures", "lsh_buckets"} <= set(store.db.table_names())
+    store.close()
+
+
+def test_the_search_index_is_built_for_articles_stored_before_it(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "m.db")
+    with store.write():
+        store.insert_article(record("https://x.test/ko", "정부는 THAAD를 배치했다"))
+        store.db.execute("DROP TABLE search_index")
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0005_search_index'")
+    store.close()
+    store = open_store(tmp_path / "m.db")
+    assert [row["url"] for row in search_rows(store, "THAAD")] == ["https://x.test/ko"]
     store.close()
