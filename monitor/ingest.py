@@ -16,6 +16,7 @@ from monitor.extract import word_count
 from monitor.items import Extracted, Page
 from monitor.store import NOT_ARTICLE_KINDS, ArticleRecord, Store
 from monitor.tagging import Tagger, save_hits, tag_article
+from monitor.textnorm import Folded, fold_sections
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,13 @@ class Ingester:
             self._mark_urls(page, "duplicate", copy_of)
             return Outcome("duplicate", copy_of, "exact")
         record = self._record(page, extracted)
-        article_id = self.store.insert_article(record)
+        folded = fold_sections([record.title or "", record.text])  # for search and tagging
+        article_id = self.store.insert_article(record, folded)
         story = self.clusters.assign(
             article_id, record.text, record.title, record.fetched_at, extracted.shingles
         )
         self._mark_urls(page, "article", article_id)
-        matched = self._tag(article_id, record)
+        matched = self._tag(article_id, record, folded)
         kind = "near_duplicate" if story.joined else "new"
         return Outcome("article", article_id, kind, matched)
 
@@ -87,18 +89,19 @@ class Ingester:
         if self.store.article(article_id)["content_hash"] == page.content_hash:
             return Outcome("article", article_id, "unchanged")
         record = self._record(page, extracted, learn=False)
-        self.store.revise_article(article_id, record)
+        folded = fold_sections([record.title or "", record.text])
+        self.store.revise_article(article_id, record, folded)
         self.clusters.refresh(article_id, record.text, record.title)
-        matched = self._tag(article_id, record)
+        matched = self._tag(article_id, record, folded)
         log.info("%s: revised (article %d)", page.url, article_id)
         return Outcome("article", article_id, "revised", matched)
 
-    def _tag(self, article_id: int, record: ArticleRecord) -> tuple[str, ...]:
+    def _tag(self, article_id: int, record: ArticleRecord, folded: Folded) -> tuple[str, ...]:
         """Store the article's hits (recomputed, for a revision); the watchlists matched."""
         if self.tagger is None:
             return ()
         hits = self.tagger.tag(
-            record.title, record.text, site=record.site, language=record.language
+            record.title, record.text, site=record.site, language=record.language, folded=folded
         )
         save_hits(self.store, article_id, hits, self.tagger.names)
         return tuple(hit.watchlist for hit in hits)

@@ -159,10 +159,16 @@ class Matcher:
                 self._members.setdefault(ids[term], []).append((number, term))
 
     def match(
-        self, title: str, text: str, *, site: str | None = None, language: str | None = None
+        self,
+        title: str,
+        text: str,
+        *,
+        site: str | None = None,
+        language: str | None = None,
+        folded: Folded | None = None,
     ) -> tuple[Folded, list[Match]]:
-        """The folded article and the rules it matches."""
-        folded = fold_sections([title or "", text or ""])
+        """The folded article (``folded``, if the caller has it) and the rules it matches."""
+        folded = folded or fold_sections([title or "", text or ""])
         found_ids = self.index.find_ids(folded)
         candidates = {n for term_id in found_ids for n in self._triggers.get(term_id, ())}
         found: dict[int, dict[Term, list[Span]]] = {number: {} for number in candidates}

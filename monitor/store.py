@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from monitor import clock
 from monitor.errors import StoreError
 from monitor.schema import FUNNEL, MIGRATIONS, ensure_fts, missing_fts_triggers
-from monitor.textnorm import fold_sections, index_text
+from monitor.textnorm import Folded, fold_sections, index_text
 
 log = logging.getLogger(__name__)
 
@@ -286,8 +286,11 @@ class Store:
             "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", [content_hash]
         )
 
-    def insert_article(self, record: ArticleRecord) -> int:
-        """Store a new article (its own story until dedupe says otherwise); returns its id."""
+    def insert_article(self, record: ArticleRecord, folded: Folded | None = None) -> int:
+        """Store a new article (its own story until dedupe says otherwise); returns its id.
+
+        ``folded`` is the article's title and text folded, if the caller has it.
+        """
         values = {
             **record.__dict__,
             "partial": int(record.partial),
@@ -303,12 +306,21 @@ class Store:
         )
         self.db.execute("UPDATE articles SET cluster_id = ? WHERE id = ?", [article_id, article_id])
         self.add_article_url(record.url, article_id, record.site)
-        self._index(article_id, record.title, record.text, new=True)
+        self._index(article_id, record.title, record.text, new=True, folded=folded)
         return article_id
 
-    def _index(self, article_id: int, title: str | None, text: str, *, new: bool = False) -> None:
+    def _index(
+        self,
+        article_id: int,
+        title: str | None,
+        text: str,
+        *,
+        new: bool = False,
+        folded: Folded | None = None,
+    ) -> None:
         """(Re)write the article's row of ``search_index`` (its folded title and text)."""
-        body = index_text(fold_sections([title or "", text]).folded)
+        folded = folded or fold_sections([title or "", text])
+        body = index_text(folded.folded)
         if not new:
             self.db.execute("DELETE FROM search_index WHERE rowid = ?", [article_id])
         self.db.execute("INSERT INTO search_index (rowid, body) VALUES (?, ?)", [article_id, body])
@@ -409,7 +421,9 @@ class Store:
             ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
-    def revise_article(self, article_id: int, record: ArticleRecord) -> int:
+    def revise_article(
+        self, article_id: int, record: ArticleRecord, folded: Folded | None = None
+    ) -> int:
         """Keep the current version in ``article_revisions``, then store ``record`` over it.
 
         The id, URL, site, cluster and first ``fetched_at`` stay; returns the
@@ -440,7 +454,7 @@ class Store:
                 article_id,
             ],
         )
-        self._index(article_id, record.title, record.text)
+        self._index(article_id, record.title, record.text, folded=folded)
         return int(revision)
 
     def revisions(self, article_id: int) -> list[dict]:

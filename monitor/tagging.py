@@ -70,11 +70,24 @@ class Tagger:
         return [rule.name for rule in self.matcher.rules]
 
     def tag(
-        self, title: str | None, text: str, *, site: str | None = None, language: str | None = None
+        self,
+        title: str | None,
+        text: str,
+        *,
+        site: str | None = None,
+        language: str | None = None,
+        folded: Folded | None = None,
     ) -> list[Hit]:
-        """The hits of one article, one per matching watchlist."""
+        """The hits of one article, one per matching watchlist.
+
+        ``folded`` is the article already folded (``fold_sections([title, text])``).
+        """
+        if not self.matcher.rules:
+            return []
         title = title or ""
-        folded, matches = self.matcher.match(title, text, site=site, language=language)
+        folded, matches = self.matcher.match(
+            title, text, site=site, language=language, folded=folded
+        )
         return [_hit(match, folded, title, text) for match in matches]
 
 

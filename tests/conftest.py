@@ -15,7 +15,7 @@ import pytest
 from monitor.matching import compile_rules
 from monitor.samplesite import SampleSite, sample_site_root
 from monitor.search import search_articles
-from monitor.store import Store
+from monitor.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,14 @@ def sample_site() -> Iterator[SampleSite]:
     """The bundled sample site, served on a free port of 127.0.0.1."""
     with SampleSite(sample_site_root()) as server:
         yield server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh SQLite store in the test's temporary directory."""
+    store = open_store(tmp_path / "m.db")
+    yield store
+    store.close()
 
 
 def write_home(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,13 +30,6 @@ from tests._stories import (
 from tests.conftest import REPO, manifest, pressmon, write_home
 
 DAY1 = "2015-02-04T12:00:00Z"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "m.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from monitor.config import DedupeSettings
 from monitor.crawlrun import CrawlTally
@@ -23,13 +20,6 @@ from tests._stories import (
 )
 
 FURNITURE = ["Subscribe to our newsletter today", "Follow the Seoul Herald on social media"]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "m.db")
-    yield store
-    store.close()
 
 
 def page(url: str, text: str, *, site: str = "herald", title: str = "A story", **extra) -> Page:

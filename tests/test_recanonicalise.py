@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from monitor._recanonicalise import recanonicalise
-from monitor.store import ArticleRecord, Store, open_store
+from monitor.store import ArticleRecord, Store
 from tests.conftest import search_rows
 
 ZERO = dict.fromkeys(
@@ -24,13 +21,6 @@ ZERO = dict.fromkeys(
     ),
     0,
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "m.db")
-    yield store
-    store.close()
 
 
 def add_article(store: Store, url: str, text: str, fetched_at: str = "2015-02-04T12:00:00Z") -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,7 @@ from monitor.config import Watchlist
 from monitor.matching import Rules, compile_rules
 from monitor.query import QuerySyntaxError
 from monitor.search import SearchResult, search_articles
-from monitor.store import ArticleRecord, Store, open_store
+from monitor.store import ArticleRecord, Store
 from monitor.tagging import Tagger, rules_for
 from tests.conftest import search_rows
 
@@ -117,13 +116,6 @@ def record(name: str, site: str, language: str, published: str | None, title: st
         content_hash=f"hash-{name}",
         word_count=len(text.split()),
     )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "m.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture

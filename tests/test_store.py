@@ -20,13 +20,6 @@ from monitor.store import (
 from tests.conftest import search_rows
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "m.db")
-    yield store
-    store.close()
-
-
 def record(url: str, text: str = "Body text about THAAD.", **extra) -> ArticleRecord:
     values = dict(
         url=url,

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from monitor.ingest import Ingester
 from monitor.matching import compile_rules
 from monitor.snippets import make_snippet, snippet_html, snippet_plain
-from monitor.store import ArticleRecord, Store, open_store
+from monitor.store import ArticleRecord, Store
 from monitor.tagging import Tagger, retag, save_hits
 from tests.test_ingest import page
 
 LEAD = "Seoul and Beijing agreed on a THAAD briefing and a hotline on Wednesday."
 BODY = "Officials said the THAAD question remains open.\nThe hotline opens in March."
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "m.db")
-    yield store
-    store.close()
 
 
 def tagger(**watchlists: list[str]) -> Tagger:
