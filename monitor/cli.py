@@ -261,3 +261,7 @@ def main() -> NoReturn:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     sys.exit(0)
+
+
+# Commands of other modules register themselves on ``cli`` when imported.
+from monitor import cli_digest, cli_ops, cli_service  # noqa: E402, F401

@@ -291,3 +291,27 @@ def _search_index(db: Database) -> None:
             for article_id, title, text in rows
         ),
     )
+
+
+@MIGRATIONS(name="0006_digests")
+def _digests(db: Database) -> None:
+    """Daily digests: one row per (date, watchlist); rebuilding a digest replaces its row.
+
+    ``date`` is the local day the digest is dated (``YYYY-MM-DD``); ``markdown``
+    and ``json`` are the digest as exported (DESIGN.md's JSON shape).
+    """
+    db["digests"].create(
+        {
+            "id": int,
+            "date": str,
+            "watchlist": str,
+            "generated_at": str,
+            "article_count": int,
+            "markdown": str,
+            "json": str,
+        },
+        pk="id",
+        not_null={"date", "watchlist", "generated_at"},
+        defaults={"article_count": 0},
+    )
+    db["digests"].create_index(["date", "watchlist"], unique=True)
