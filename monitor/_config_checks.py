@@ -200,24 +200,49 @@ def _clock(key: str, value: Any) -> str:
 
 
 def validate_cron(expr: str) -> None:
-    """Raise ``ValueError`` saying why ``expr`` is not a 5-field crontab line.
+    """Raise ``ValueError`` saying why ``expr`` is not a crontab line.
 
-    APScheduler 3 reads day-of-week numbers from Monday = 0 where cron reads
-    Sunday = 0 (agronholm/apscheduler#286), so numbers in that field are refused:
-    names (``mon-fri``) mean the same to both.
+    Five fields (minute hour day month weekday) as in crontab, or six with a
+    leading seconds field (second minute hour day month weekday) for schedules
+    finer than a minute. APScheduler 3 reads day-of-week numbers from Monday = 0
+    where cron reads Sunday = 0 (agronholm/apscheduler#286), so numbers in that
+    field are refused: names (``mon-fri``) mean the same to both.
     """
     parts = expr.split()
-    if len(parts) != 5:
-        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(parts)}")
-    if re.search(r"\d", parts[4]):
+    if len(parts) not in (5, 6):
+        raise ValueError(
+            "expected 5 fields (minute hour day month weekday), or 6 with a leading "
+            f"seconds field (second minute hour day month weekday), got {len(parts)}"
+        )
+    if re.search(r"\d", parts[-1]):
         raise ValueError(
             "write the day of week as names (mon-fri, sun), not numbers: "
             "APScheduler 3 counts 0 as Monday, cron counts 0 as Sunday"
         )
     try:
-        CronTrigger.from_crontab(expr, timezone="UTC")
+        cron_trigger(expr, "UTC")
     except ValueError as err:
         raise ValueError(str(err)) from None
+
+
+def cron_trigger(expr: str, timezone: str) -> CronTrigger:
+    """The APScheduler trigger of a 5-field crontab line, or of a 6-field one (seconds first).
+
+    ``expr`` is assumed valid (see :func:`validate_cron`); times are read in ``timezone``.
+    """
+    parts = expr.split()
+    if len(parts) == 5:
+        return CronTrigger.from_crontab(expr, timezone=timezone)
+    second, minute, hour, day, month, day_of_week = parts
+    return CronTrigger(
+        second=second,
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=day_of_week,
+        timezone=timezone,
+    )
 
 
 def _cron(key: str, value: Any) -> str:

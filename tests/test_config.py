@@ -120,7 +120,8 @@ SITE_ERRORS = {
     "cron with too few fields": (
         SITE + 'schedule = "*/5 * * *"\n',
         "sites/x.toml:4: 'schedule' is not a valid cron expression: expected 5 fields "
-        "(minute hour day month weekday), got 4",
+        "(minute hour day month weekday), or 6 with a leading seconds field "
+        "(second minute hour day month weekday), got 4",
     ),
     "cron with a numbered weekday": (
         SITE + 'schedule = "0 7 * * 1-5"\n',
@@ -255,7 +256,8 @@ SETTINGS_ERRORS = {
     "bad cron in settings": (
         '[crawl]\nschedule = "every hour"\n',
         "settings.toml:2: 'schedule' is not a valid cron expression: expected 5 fields "
-        "(minute hour day month weekday), got 2",
+        "(minute hour day month weekday), or 6 with a leading seconds field "
+        "(second minute hour day month weekday), got 2",
     ),
     "threshold out of range": (
         "[dedupe]\nthreshold = 1.5\n",
@@ -579,13 +581,22 @@ def test_only_toml_files_are_read_and_sorted() -> None:
 
 
 @pytest.mark.parametrize(
-    "expr", ["*/30 * * * *", "0 7 * * *", "15 6,18 1-15 * mon-fri", "0 0 * jan,jul sun"]
+    "expr",
+    [
+        "*/30 * * * *",
+        "0 7 * * *",
+        "15 6,18 1-15 * mon-fri",
+        "0 0 * jan,jul sun",
+        "*/2 * * * * *",  # 6 fields: a leading seconds field
+    ],
 )
 def test_valid_cron(expr: str) -> None:
     validate_cron(expr)
 
 
-@pytest.mark.parametrize("expr", ["", "@daily", "* * * * * *", "0 25 * * *", "0 0 * * 0"])
+@pytest.mark.parametrize(
+    "expr", ["", "@daily", "* * * * * * *", "0 25 * * *", "0 0 * * 0", "61 * * * * *"]
+)
 def test_invalid_cron(expr: str) -> None:
     with pytest.raises(ValueError) as caught:
         validate_cron(expr)

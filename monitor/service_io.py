@@ -1,0 +1,147 @@
+"""Child processes and database bookkeeping for the service (``pressmon run``).
+
+Crawls and digests run as ``python -m monitor`` subprocesses in their own
+session, ended at their limit (SIGTERM, then SIGKILL for the whole group); the
+SQL helpers fix up ``crawls`` rows such a child leaves ``running``, find
+missing digests and checkpoint the WAL (DB-3).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from monitor import clock
+
+log = logging.getLogger(__name__)
+
+KILL_GRACE_SECONDS = 10.0  # after SIGTERM, a child gets this long before SIGKILL
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+class Process(Protocol):
+    """What the service needs of a child process (``subprocess.Popen`` has it)."""
+
+    pid: int
+    returncode: int | None
+
+    def wait(self, timeout: float | None = None) -> int: ...  # raises subprocess.TimeoutExpired
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+Launcher = Callable[[list[str]], Process]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a child process ended: ``exited`` (see ``returncode``), ``timeout`` or ``shutdown``."""
+
+    how: str
+    returncode: int | None
+    seconds: float
+
+
+# -- commands and processes ----------------------------------------------------
+
+
+def monitor_command(home: Path, db: Path, *args: str) -> list[str]:
+    """``python -m monitor --home HOME --db DB ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "monitor", "--home", str(home), "--db", str(db), *args]
+
+
+def launch(command: list[str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` in its own session, its output going to our stderr.
+
+    Its own session: a Ctrl-C on the terminal reaches it only through the
+    service (which gives it time to finish), and its workers can be killed as a group.
+    """
+    stderr_fd = 2  # not sys.stderr, which a test runner or a wrapper may replace
+    return subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=stderr_fd, start_new_session=True
+    )
+
+
+def end_process(process: Process, grace: float = KILL_GRACE_SECONDS) -> None:
+    """SIGTERM ``process`` (a crawl then closes gracefully), SIGKILL its group after ``grace``."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+        return
+    except subprocess.TimeoutExpired:
+        log.warning("pid %d did not stop within %.0fs: killing it", process.pid, grace)
+    _kill(process)
+    process.wait()
+
+
+def _kill(process: Process) -> None:
+    """SIGKILL ``process``, and its whole group when it leads one (its extraction workers)."""
+    try:
+        if isinstance(process, subprocess.Popen) and os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+            return
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.kill()
+
+
+# -- the database: crawls rows, digests rows, WAL --------------------------------
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(db), timeout=BUSY_TIMEOUT_SECONDS)
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    return conn
+
+
+def mark_crawl_failed(
+    db: Path, site: str, since: str, failure: str, statuses: tuple[str, ...] = ("running",)
+) -> int | None:
+    """Mark the newest crawl of ``site`` started at or after ``since`` and still in one of
+    ``statuses`` as ``failed`` with ``failure``; its id, or None when there is none."""
+    marks = ", ".join("?" for _ in statuses)
+    with closing(_connect(db)) as conn, conn:
+        row = conn.execute(
+            f"SELECT id FROM crawls WHERE site = ? AND started_at >= ? AND status IN ({marks}) "  # noqa: S608
+            "ORDER BY id DESC LIMIT 1",
+            [site, since, *statuses],
+        ).fetchone()
+        if row is None:
+            return None
+        conn.execute(
+            "UPDATE crawls SET status = 'failed', failure = ?, finished_at = ? WHERE id = ?",
+            [failure, clock.now_iso(), row[0]],
+        )
+    return int(row[0])
+
+
+def missing_digests(db: Path, watchlists: list[str], day: date) -> list[str]:
+    """The watchlists without a ``digests`` row for ``day``."""
+    with closing(_connect(db)) as conn:
+        rows = conn.execute("SELECT watchlist FROM digests WHERE date = ?", [day.isoformat()])
+        done = {row[0] for row in rows}
+    return [name for name in watchlists if name not in done]
+
+
+def checkpoint_wal(db: Path) -> None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)``: keep the WAL from growing without bound (DB-3)."""
+    with closing(_connect(db)) as conn:
+        busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    log.info("checkpoint: %s: %d of %d WAL frames copied (busy=%d)", db, done, frames, busy)
+
+
+def dispatch_alerts(db: Path) -> None:
+    """The alert dispatcher's job; no alert channel exists yet, so it dispatches nothing."""
+    log.debug("alerts: no alert channel exists yet; nothing to dispatch for %s", db)
