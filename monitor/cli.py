@@ -19,10 +19,11 @@ from monitor import output
 from monitor.clock import local_day_start
 from monitor.config import Config, Site, Watchlist, load_config
 from monitor.errors import ConfigError, MonitorError
+from monitor.health import largest_stories
 from monitor.matching import Rules, compile_rules
 from monitor.query import QuerySyntaxError
 from monitor.search import search_articles
-from monitor.store import largest_stories, open_store
+from monitor.store import open_store
 from monitor.tagging import Tagger, hit_counts, orphan_watchlists, rules_for
 from monitor.tagging import retag as retag_articles
 
@@ -216,7 +217,11 @@ def _day(value: Any, config: Config, shift: int = 0) -> str | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def status(ctx: Context, as_json: bool) -> None:
-    """Per site: last crawl, result, funnel, errors; exit 1 when a site is failing."""
+    """Per site: last crawl, funnel, failure type, silent flag; the largest stories.
+
+    Exits 1 when an enabled site is failing (its last crawl failed) or silent
+    (under a quarter of its median daily new articles over the last 24 hours).
+    """
     store = open_store(ctx.db_path)
     try:
         rows = output.status_rows(store, ctx.config)
@@ -228,7 +233,7 @@ def status(ctx: Context, as_json: bool) -> None:
     else:
         output.print_status(rows)
         output.print_stories(stories)
-    if any(row["failing"] for row in rows):
+    if output.unhealthy(rows):
         sys.exit(1)
 
 

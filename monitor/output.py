@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from monitor import clock, health
 from monitor.config import Config, Site
 from monitor.crawl import CrawlReport, is_terminal, run_crawls
 from monitor.schema import FUNNEL
@@ -154,17 +156,34 @@ def print_hits(store: Store, limit: int = 20) -> None:
         click.echo(f"  {'':16} {_highlight(row['snippet'])}")
 
 
-def status_rows(store: Store, config: Config) -> list[dict[str, Any]]:
-    """Per configured (or crawled) site: its last crawl, funnel and error kinds."""
+STATUS_COLUMNS = {
+    "listings": "listings",
+    "discovered": "found",
+    "fetched": "fetched",
+    "extracted": "extracted",
+    "articles_new": "new",
+    "duplicates": "dup",
+    "matched": "matched",
+    "errors": "errors",
+}
+"""The funnel of a site's last crawl, as the status table heads it."""
+
+
+def status_rows(store: Store, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per configured (or crawled) site: its last crawl, funnel, error kinds and health.
+
+    ``now`` (default: the current time) is when the silent flag's last 24 hours end.
+    """
+    moment = now or clock.now()
     crawls = {row["site"]: row for row in last_crawls(store)}
     articles = site_article_counts(store)
     shared = site_story_counts(store)
     names = sorted(set(config.sites) | set(crawls))
-    rows = [
-        _status_row(name, crawls.get(name), articles.get(name, 0), store, config) for name in names
-    ]
-    for row in rows:
-        row["in_shared_stories"] = shared.get(row["site"], 0)
+    rows = []
+    for name in names:
+        row = _status_row(name, crawls.get(name), articles.get(name, 0), store, config)
+        row["in_shared_stories"] = shared.get(name, 0)
+        rows.append(_with_health(row, store, moment))
     return rows
 
 
@@ -178,6 +197,8 @@ def _status_row(
         "articles": articles,
         "last_crawl": None,
         "failing": False,
+        "failure_type": None,
+        "failure_label": None,
     }
     if crawl is None:
         return row
@@ -186,19 +207,35 @@ def _status_row(
         for k in ("id", "started_at", "finished_at", "status", "failure", "pages", *FUNNEL)
     }
     row["errors"] = crawl_error_counts(store, crawl["id"])
-    row["failing"] = crawl["status"] == "failed"
+    row["failing"] = health.is_failing(crawl)
+    failure = health.describe_failure(crawl["failure"], row["errors"]) if row["failing"] else None
+    if failure is not None:
+        row["failure_type"], row["failure_label"] = failure.type, failure.label
     return row
 
 
-STATUS_COLUMNS = {
-    "listings": "listings",
-    "discovered": "found",
-    "fetched": "fetched",
-    "extracted": "extracted",
-    "articles_new": "new",
-    "duplicates": "dup",
-    "errors": "errors",
-}
+def _with_health(row: dict[str, Any], store: Store, now: datetime) -> dict[str, Any]:
+    """Add the silent flag (enabled sites only) and the health verdict to a status row."""
+    activity = health.site_activity(store, row["site"], now)
+    row["new_24h"] = activity.new_24h
+    row["median_7d"] = activity.median_7d
+    row["silent"] = row["enabled"] and activity.silent
+    if row["failing"]:
+        row["health"] = "failing"
+        row["health_text"] = f"failing: {row['failure_label'] or 'last crawl failed'}"
+    elif row["silent"]:
+        row["health"] = "silent"
+        row["health_text"] = f"silent: {activity.new_24h} in 24 h vs median {activity.median_7d:g}"
+    elif row["last_crawl"] is None:
+        row["health"], row["health_text"] = "never_crawled", "never crawled"
+    else:
+        row["health"], row["health_text"] = "ok", "ok"
+    return row
+
+
+def unhealthy(rows: list[dict[str, Any]]) -> list[str]:
+    """Enabled sites that are failing or silent (``status`` exits 1 when there are any)."""
+    return [r["site"] for r in rows if r["enabled"] and (r["failing"] or r["silent"])]
 
 
 def print_stories(stories: list[dict[str, Any]]) -> None:
@@ -211,24 +248,35 @@ def print_stories(stories: list[dict[str, Any]]) -> None:
 
 
 def print_status(rows: list[dict[str, Any]]) -> None:
-    """The status table ("articles": stored, and how many share a story with others)."""
-    table = Table("site", "last crawl", "result", *STATUS_COLUMNS.values(), "articles")
+    """The status table: last crawl, result, health, the funnel and stored articles.
+
+    "articles" is how many are stored, and how many of them share a story with
+    other articles. Wide tables are not wrapped when the output is not a terminal.
+    """
+    table = Table("site", "last crawl", "result", "health", *STATUS_COLUMNS.values(), "articles")
     for row in rows:
         crawl = row["last_crawl"] or {}
-        result = crawl.get("status", "never crawled")
-        if crawl.get("failure"):
-            result += f" ({crawl['failure']})"
-        if not row["enabled"]:
-            result += " [disabled]"
         table.add_row(
             row["site"],
             (crawl.get("started_at") or "-")[:16].replace("T", " "),
-            result,
+            _result(row),
+            row["health_text"],
             *(str(crawl.get(k, "-")) for k in STATUS_COLUMNS),
             f"{row['articles']} ({row['in_shared_stories']} shared)",
         )
-    Console(width=140).print(table)
+    Console(width=None if sys.stdout.isatty() else 220).print(table)
     for row in rows:
         if row.get("errors"):
             kinds = ", ".join(f"{k} {n}" for k, n in row["errors"].items())
             click.echo(f"{row['site']}: errors by kind: {kinds}")
+
+
+def _result(row: dict[str, Any]) -> str:
+    """The last crawl's status with its raw failure kind, e.g. ``failed (http_403)``."""
+    crawl = row["last_crawl"] or {}
+    result = str(crawl.get("status", "never crawled"))
+    if crawl.get("failure"):
+        result += f" ({crawl['failure']})"
+    if not row["enabled"]:
+        result += " [disabled]"
+    return result

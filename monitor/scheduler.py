@@ -300,7 +300,8 @@ class Service:
         if outcome.how == "exited":
             failure, statuses = "crashed", ("running",)
         else:  # our SIGTERM may have let the crawl close its row as aborted (shutdown)
-            failure, statuses = outcome.how, ("running", "aborted")
+            failure = "time_limit" if outcome.how == "timeout" else outcome.how
+            statuses = ("running", "aborted")
         try:
             crawl_id = mark_crawl_failed(self.db, site, since, failure, statuses)
         except sqlite3.Error as err:

@@ -488,17 +488,6 @@ def crawl_error_counts(store: Store, crawl_id: int) -> dict[str, int]:
     return dict(rows)
 
 
-def largest_stories(store: Store, limit: int = 5) -> list[dict]:
-    """The stories carried by the most articles: cluster id, size, outlets, first title."""
-    return store.rows(
-        "SELECT c.cluster_id, c.size, c.sites, a.title FROM (SELECT cluster_id, "
-        "count(*) AS size, group_concat(DISTINCT site) AS sites FROM articles "
-        "GROUP BY cluster_id HAVING count(*) > 1 ORDER BY size DESC, cluster_id LIMIT ?) c "
-        "JOIN articles a ON a.id = c.cluster_id",
-        [limit],
-    )
-
-
 def site_story_counts(store: Store) -> dict[str, int]:
     """Site → number of its articles that belong to a story carried more than once."""
     rows = store.db.execute(

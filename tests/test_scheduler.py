@@ -423,7 +423,7 @@ def test_a_hung_crawl_is_killed_at_its_limit(tmp_path: Path, store: Store) -> No
     assert 0.5 <= time.monotonic() - started < 5
     assert processes[0].poll() == -signal.SIGTERM
     row = crawl_row(store)
-    assert (row["status"], row["failure"]) == ("failed", "timeout")
+    assert (row["status"], row["failure"]) == ("failed", "time_limit")
 
 
 def test_a_crawl_deaf_to_sigterm_is_killed_with_its_group(tmp_path: Path, store: Store) -> None:
@@ -493,7 +493,7 @@ def test_a_crawl_closing_itself_on_sigterm_is_still_a_timeout(tmp_path: Path, st
     service = make_service(make_home(tmp_path), store.path, FakeLauncher(graceful))
     outcome = service.crawl_site("herald", timeout=0.2)
     assert outcome is not None and outcome.how == "timeout"
-    assert (crawl_row(store)["status"], crawl_row(store)["failure"]) == ("failed", "timeout")
+    assert (crawl_row(store)["status"], crawl_row(store)["failure"]) == ("failed", "time_limit")
 
 
 def test_serve_reloads_and_stops_on_request(tmp_path: Path, services, caplog) -> None:
