@@ -1,18 +1,23 @@
 """``pressmon demo``: the newcomer's first run, with no network needed.
 
 Serves the bundled sample site on 127.0.0.1, crawls both of its outlets into a
-temporary database (unless ``--db`` is given) and prints what was stored and the watchlist hits.
+temporary database (unless ``--db`` is given) and prints what was stored, the
+watchlist hits and the digest of the window the crawl fell in.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from monitor.config import load_config
+from monitor import clock
+from monitor.config import Config, load_config
+from monitor.digest import build_digest, latest_complete_day
+from monitor.exports import render_markdown
 from monitor.output import crawl_with_progress, print_crawl_summary, print_hits
 from monitor.samplesite import SampleSite, sample_site_root
 from monitor.store import Store, open_store
@@ -36,6 +41,7 @@ def run_demo(home: str | None, db: str | None, *, keep: bool = False) -> int:
         try:
             print_stored(store)
             print_hits(store, limit=50)
+            print_digests(store, config)
         finally:
             store.close()
         print_crawl_summary(report)
@@ -66,6 +72,21 @@ def print_stored(store: Store) -> None:
         for row in errors:
             click.echo(f"  {row['kind']:<14} {row['url']}")
     click.echo("")
+
+
+def print_digests(store: Store, config: Config) -> None:
+    """Each watchlist's digest of the window the crawl fell in (still open, so partial)."""
+    settings = config.settings
+    day = latest_complete_day(clock.now(), settings.timezone, settings.digest_time)
+    for name in config.watchlists:
+        digest = build_digest(
+            store,
+            name,
+            day + timedelta(days=1),
+            timezone=settings.timezone,
+            digest_time=settings.digest_time,
+        )
+        click.echo(render_markdown(digest))
 
 
 def _serve_until_interrupted(base_url: str) -> None:

@@ -13,7 +13,7 @@ from monitor.cli import cli
 from monitor.store import ArticleRecord, open_store
 from tests.conftest import REPO, pressmon
 
-COMMANDS = ("check", "crawl", "search", "status", "demo")
+COMMANDS = tuple(sorted(cli.commands))  # every registered command
 
 
 def write_site(home: Path, name: str = "herald", extra: str = "") -> None:

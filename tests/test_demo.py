@@ -23,7 +23,10 @@ def test_demo_serves_crawls_and_prints_what_it_stored(tmp_path: Path) -> None:
     for kind in ("challenge", "disallowed", "http_500", "listing"):
         assert kind in result.stdout
     assert "Traceback" not in result.stderr
-    hits = result.stdout.split("Watchlist hits (6):", 1)[1]
+    hits = result.stdout.split("Watchlist hits (6):", 1)[1].split("# hotline: digest", 1)[0]
+    digest = result.stdout.split("# missile-defense: digest", 1)[1]
+    assert "2 stories (3 articles)" in digest  # the wire copy and the seed are one story
+    assert "Also carried by:" in digest and "**late**" in digest
     assert "[[missile defense]]" in hits and "[[hotline]]" in hits and "[[사드]]" in hits
     assert hits.count("missile-defense") == 3 and hits.count("hotline  ") == 3
     store = open_store(db)
