@@ -39,6 +39,7 @@ from monitor._config_checks import (
 from monitor._config_toml import _check_table, _read, _Source, _toml_files
 from monitor.errors import ConfigError
 from monitor.query import QuerySyntaxError, parse_query, parse_term
+from monitor.subscribers import Subscriber, load_subscribers
 
 __all__ = [
     "AlertSettings",
@@ -157,6 +158,7 @@ class Config:
     settings: Settings
     sites: dict[str, Site]
     watchlists: dict[str, Watchlist]
+    subscribers: dict[str, Subscriber] = field(default_factory=dict)  # secrets not filled in
 
     @property
     def db_path(self) -> Path:
@@ -322,7 +324,8 @@ def load_config(
     watchlists = load_watchlists(root / "watchlists")
     if sites_dir is None:
         _check_watchlist_sites(watchlists, sites)
-    return Config(home=root, settings=settings, sites=sites, watchlists=watchlists)
+    subscribers = load_subscribers(root, watchlists)
+    return Config(root, settings, sites, watchlists, subscribers)
 
 
 def _check_watchlist_sites(watchlists: dict[str, Watchlist], sites: dict[str, Site]) -> None:

@@ -14,6 +14,7 @@ from monitor.clusters import StoryClusters
 from monitor.config import DedupeSettings
 from monitor.extract import word_count
 from monitor.items import Extracted, Page
+from monitor.outbox import Outbox
 from monitor.store import NOT_ARTICLE_KINDS, ArticleRecord, Store
 from monitor.tagging import Tagger, save_hits, tag_article
 from monitor.textnorm import Folded, fold_sections
@@ -46,11 +47,13 @@ class Ingester:
         min_pages: int = 5,
         dedupe: DedupeSettings = DedupeSettings(),  # noqa: B008 (frozen, immutable)
         tagger: Tagger | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.store = store
         self.crawl_id = crawl_id
         self.min_pages = min_pages
         self.tagger = tagger
+        self.outbox = outbox
         self.clusters = StoryClusters(store, dedupe.threshold, dedupe.window_days)
         self._learned: dict[str, dict[str, str]] = {}
 
@@ -75,6 +78,8 @@ class Ingester:
         )
         self._mark_urls(page, "article", article_id)
         matched = self._tag(article_id, record, folded)
+        if matched and self.outbox is not None:  # same transaction as the hits
+            self.outbox.story(article_id, story.cluster_id, matched)
         kind = "near_duplicate" if story.joined else "new"
         return Outcome("article", article_id, kind, matched)
 

@@ -315,3 +315,43 @@ def _digests(db: Database) -> None:
         defaults={"article_count": 0},
     )
     db["digests"].create_index(["date", "watchlist"], unique=True)
+
+
+@MIGRATIONS(name="0007_deliveries")
+def _deliveries(db: Database) -> None:
+    """The alert outbox: one row per (subscriber, channel, kind, ref), never two.
+
+    ``kind`` is ``story`` (``ref`` = cluster id), ``digest`` (``ref`` =
+    ``date/watchlist``) or ``health`` (``ref`` = ``site/state/since``); ``channel``
+    is the index of the subscriber's notify URL. ``status`` goes ``pending`` →
+    ``sent`` or ``failed``; an attempt is recorded (``attempts``,
+    ``next_attempt_at``) before sending. ``last_error`` never holds a secret.
+    ``site_health`` remembers each site's last judged state, so a health alert
+    goes out once per change.
+    """
+    db["deliveries"].create(
+        {
+            "id": int,
+            "subscriber": str,
+            "channel": int,
+            "kind": str,
+            "ref": str,
+            "watchlist": str,
+            "article_id": int,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"subscriber", "channel", "kind", "ref", "status", "created_at"},
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["subscriber", "channel", "kind", "ref"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+    db["deliveries"].create_index(["subscriber", "channel", "sent_at"])
+    db["site_health"].create(
+        {"site": str, "state": str, "detail": str, "since": str}, pk="site", not_null={"state"}
+    )

@@ -15,6 +15,7 @@ from monitor.config import DedupeSettings
 from monitor.crawlrun import CrawlTally
 from monitor.ingest import Ingester
 from monitor.items import FetchError, Page, SourceFetched
+from monitor.outbox import Outbox
 from monitor.store import Store, open_store
 from monitor.tagging import tagger_for
 
@@ -69,6 +70,7 @@ class StorePipeline:
             min_pages=self.min_pages,
             dedupe=self.dedupe,
             tagger=tagger_for(watchlists),
+            outbox=Outbox(self.store, getattr(spider.config, "subscribers", {})),
         )
         spider.crawl_id = crawl_id
 

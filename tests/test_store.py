@@ -310,6 +310,7 @@ def test_a_foundation_database_is_migrated_without_changing_ids(tmp_path: Path) 
         "0004_hits",
         "0005_search_index",
         "0006_digests",
+        "0007_deliveries",
     ]
     assert {"article_signatures", "lsh_buckets"} <= set(store.db.table_names())
     store.close()
