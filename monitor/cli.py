@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from monitor import output
+from monitor import output, site_status
 from monitor.clock import local_day_start
 from monitor.config import Config, Site, Watchlist, load_config
 from monitor.errors import ConfigError, MonitorError
@@ -24,6 +24,7 @@ from monitor.matching import Rules, compile_rules
 from monitor.query import QuerySyntaxError
 from monitor.search import search_articles
 from monitor.store import open_store
+from monitor.subscribers import check_secrets, check_urls
 from monitor.tagging import Tagger, hit_counts, orphan_watchlists, rules_for
 from monitor.tagging import retag as retag_articles
 
@@ -80,10 +81,12 @@ def cli(ctx: click.Context, home: str | None, db: str | None, verbose: bool) -> 
 def check(ctx: Context) -> None:
     """Validate all config; print FILE:LINE: what is wrong and exit 2 on error."""
     config = ctx.config
+    check_secrets(config.subscribers)
+    check_urls(config.subscribers)
     enabled = sum(1 for s in config.sites.values() if s.enabled)
     click.echo(
         f"ok: {config.home}: {len(config.sites)} sites ({enabled} enabled), "
-        f"{len(config.watchlists)} watchlists"
+        f"{len(config.watchlists)} watchlists, {len(config.subscribers)} subscribers"
     )
 
 
@@ -224,8 +227,9 @@ def status(ctx: Context, as_json: bool) -> None:
     """
     store = open_store(ctx.db_path)
     try:
-        rows = output.status_rows(store, ctx.config)
+        rows = site_status.status_rows(store, ctx.config)
         stories = largest_stories(store)
+        alerts = site_status.delivery_counts(store)
     finally:
         store.close()
     if as_json:
@@ -233,7 +237,8 @@ def status(ctx: Context, as_json: bool) -> None:
     else:
         output.print_status(rows)
         output.print_stories(stories)
-    if output.unhealthy(rows):
+        output.print_alert_counts(alerts)
+    if site_status.unhealthy(rows):
         sys.exit(1)
 
 

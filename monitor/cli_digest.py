@@ -18,6 +18,7 @@ from monitor.cli import Context, cli, pass_context
 from monitor.config import Config
 from monitor.digest import latest_complete_day, window
 from monitor.exports import FORMATS, ExportError, local_time, replacing
+from monitor.outbox import Outbox
 from monitor.publish import Published, publish_digest
 from monitor.store import open_store
 
@@ -130,6 +131,7 @@ def _publish(
                 digest_time=settings.digest_time,
                 out=out,
                 formats=formats,
+                outbox=Outbox(store, ctx.config.subscribers),
             )
             for name in names
         ]

@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from monitor import clock, health
 from monitor.config import Config, Site
 from monitor.crawl import CrawlReport, is_terminal, run_crawls
-from monitor.schema import FUNNEL
 from monitor.search import SearchResult
 from monitor.snippets import CLOSE, OPEN
 from monitor.store import (
     Store,
-    crawl_error_counts,
-    last_crawls,
-    site_article_counts,
-    site_story_counts,
 )
 from monitor.tagging import HitChanges, recent_hits
 
@@ -169,73 +162,16 @@ STATUS_COLUMNS = {
 """The funnel of a site's last crawl, as the status table heads it."""
 
 
-def status_rows(store: Store, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Per configured (or crawled) site: its last crawl, funnel, error kinds and health.
-
-    ``now`` (default: the current time) is when the silent flag's last 24 hours end.
-    """
-    moment = now or clock.now()
-    crawls = {row["site"]: row for row in last_crawls(store)}
-    articles = site_article_counts(store)
-    shared = site_story_counts(store)
-    names = sorted(set(config.sites) | set(crawls))
-    rows = []
-    for name in names:
-        row = _status_row(name, crawls.get(name), articles.get(name, 0), store, config)
-        row["in_shared_stories"] = shared.get(name, 0)
-        rows.append(_with_health(row, store, moment))
-    return rows
-
-
-def _status_row(
-    name: str, crawl: dict[str, Any] | None, articles: int, store: Store, config: Config
-) -> dict[str, Any]:
-    site = config.sites.get(name)
-    row: dict[str, Any] = {
-        "site": name,
-        "enabled": bool(site and site.enabled),
-        "articles": articles,
-        "last_crawl": None,
-        "failing": False,
-        "failure_type": None,
-        "failure_label": None,
-    }
-    if crawl is None:
-        return row
-    row["last_crawl"] = {
-        k: crawl[k]
-        for k in ("id", "started_at", "finished_at", "status", "failure", "pages", *FUNNEL)
-    }
-    row["errors"] = crawl_error_counts(store, crawl["id"])
-    row["failing"] = health.is_failing(crawl)
-    failure = health.describe_failure(crawl["failure"], row["errors"]) if row["failing"] else None
-    if failure is not None:
-        row["failure_type"], row["failure_label"] = failure.type, failure.label
-    return row
-
-
-def _with_health(row: dict[str, Any], store: Store, now: datetime) -> dict[str, Any]:
-    """Add the silent flag (enabled sites only) and the health verdict to a status row."""
-    activity = health.site_activity(store, row["site"], now)
-    row["new_24h"] = activity.new_24h
-    row["median_7d"] = activity.median_7d
-    row["silent"] = row["enabled"] and activity.silent
-    if row["failing"]:
-        row["health"] = "failing"
-        row["health_text"] = f"failing: {row['failure_label'] or 'last crawl failed'}"
-    elif row["silent"]:
-        row["health"] = "silent"
-        row["health_text"] = f"silent: {activity.new_24h} in 24 h vs median {activity.median_7d:g}"
-    elif row["last_crawl"] is None:
-        row["health"], row["health_text"] = "never_crawled", "never crawled"
-    else:
-        row["health"], row["health_text"] = "ok", "ok"
-    return row
-
-
-def unhealthy(rows: list[dict[str, Any]]) -> list[str]:
-    """Enabled sites that are failing or silent (``status`` exits 1 when there are any)."""
-    return [r["site"] for r in rows if r["enabled"] and (r["failing"] or r["silent"])]
+def print_alert_counts(counts: dict[str, int]) -> None:
+    """Pending and failed alert deliveries (``pressmon alerts list`` shows them)."""
+    if not counts:
+        return
+    failed = counts.get("failed", 0)
+    note = "  (see pressmon alerts list --status failed)" if failed else ""
+    click.echo(
+        f"alerts: {counts.get('pending', 0)} pending, {counts.get('sent', 0)} sent, "
+        f"{failed} failed{note}"
+    )
 
 
 def print_stories(stories: list[dict[str, Any]]) -> None:

@@ -20,6 +20,7 @@ from monitor.exports import (
     safe_name,
     write_file,
 )
+from monitor.outbox import Outbox
 from monitor.store import Store
 
 RENDERERS = {
@@ -49,6 +50,7 @@ def publish_digest(
     out: Path,
     formats: Iterable[str] = FORMATS,
     generated_at: datetime | None = None,
+    outbox: Outbox | None = None,
 ) -> Published:
     """Build the digest dated ``day``, store it (replacing a rebuilt one), write its exports.
 
@@ -64,7 +66,10 @@ def publish_digest(
     digest = build_digest(
         store, name, day, timezone=timezone, digest_time=digest_time, generated_at=generated_at
     )
-    save_digest(store, digest, render_markdown(digest))
+    with store.write():  # the digest and its deliveries (digest-mode subscribers) together
+        save_digest(store, digest, render_markdown(digest))
+        if outbox is not None:
+            outbox.digest(day.isoformat(), name)
     paths = [write_file(path, RENDERERS[fmt](digest)) for fmt, path in targets.items()]
     if "atom" in targets:
         paths.append(write_rolling_atom(store, name, out, digest.generated_at))

@@ -60,7 +60,7 @@ class Subscriber:
     def urls(self, environ: Mapping[str, str] | None = None) -> list[str]:
         """The notify URLs with their ``${VAR}`` filled in; a missing variable is a ConfigError."""
         env = os.environ if environ is None else environ
-        missing = [name for name in self.variables() if name not in env]
+        missing = [name for name in self.variables() if not env.get(name)]
         if missing:
             message = f"subscriber '{self.name}': environment variable ${{{missing[0]}}} is not set"
             raise ConfigError(self.path, message, line=self.line)
@@ -140,12 +140,11 @@ def _entry_lines(text: str) -> list[int]:
 def _subscriber(src: _Source, entry: dict[str, Any], line: int, after: list[int]) -> Subscriber:
     """One entry, its errors pointed at the line within that entry."""
     end = after[0] if after else len(src.text.splitlines()) + 1
-    block = _Source(src.path, "\n".join(src.text.splitlines()[line - 1 : end - 1]), entry)
+    body = "\n".join(src.text.splitlines()[line : end - 1])  # the lines after the header
     try:
-        values = _check_table(block, entry, _CHECKS)
+        values = _check_table(_Source(src.path, body, entry), entry, _CHECKS)
     except ConfigError as err:
-        offset = (err.line or 1) - 1
-        raise ConfigError(src.path, err.message, line=line + offset) from None
+        raise ConfigError(src.path, err.message, line=line + (err.line or 0)) from None
     if "name" not in values:
         raise ConfigError(src.path, 'a subscriber needs a name, e.g. name = "desk"', line=line)
     return Subscriber(path=src.path, line=line, **values)
@@ -181,6 +180,23 @@ def check_secrets(
     for subscriber in subscribers.values():
         if subscriber.enabled:
             subscriber.urls(environ)
+
+
+def check_urls(
+    subscribers: Mapping[str, Subscriber], environ: Mapping[str, str] | None = None
+) -> None:
+    """Every notify URL (secrets filled in) is one apprise understands; the error hides them."""
+    import apprise  # only the commands that check or send need it
+
+    for subscriber in subscribers.values():
+        for index, url in enumerate(subscriber.urls(environ)):
+            if not apprise.Apprise().add(url):
+                scheme = url.split("://", 1)[0]
+                message = (
+                    f"subscriber '{subscriber.name}': notify URL {index + 1} ({scheme}://…) "
+                    "is not an apprise URL it can use (see the apprise wiki for the form)"
+                )
+                raise ConfigError(subscriber.path, message, line=subscriber.line)
 
 
 def redact(text: str, secrets: list[str]) -> str:

@@ -27,8 +27,8 @@ from monitor.health import (
     largest_stories,
     site_activity,
 )
-from monitor.output import status_rows, unhealthy
 from monitor.samplesite import SampleSite
+from monitor.site_status import status_rows, unhealthy
 from monitor.store import ArticleRecord, Store, open_store
 from tests.conftest import pressmon
 
