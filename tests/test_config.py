@@ -678,8 +678,3 @@ def test_shipped_config_loads_as_a_whole() -> None:
     assert loaded.settings.digest_time == "07:00"
     assert list(loaded.sites) == sorted(loaded.sites)
     assert set(loaded.watchlists) == {path.stem for path in SHIPPED_WATCHLISTS}
-
-
-def test_subscribers_example_is_valid_toml() -> None:
-    example = tomllib.loads((DATA / "subscribers.example.toml").read_text(encoding="utf-8"))
-    assert [s["name"] for s in example["subscriber"]] == ["desk", "ops"]
