@@ -274,4 +274,4 @@ def main() -> NoReturn:
 
 
 # Commands of other modules register themselves on ``cli`` when imported.
-from monitor import cli_digest, cli_ops, cli_service  # noqa: E402, F401
+from monitor import cli_alerts, cli_digest, cli_ops, cli_service  # noqa: E402, F401

@@ -8,6 +8,9 @@ schedule in the configured timezone, ``digest`` at ``digest_time``,
 SCH-5). Crawls and digests run as ``python -m monitor`` subprocesses that are
 killed at their time limit, so the Twisted reactor never runs here and a hung
 or crashing crawl never takes the service down. Nothing here knows Scrapy.
+The alert dispatcher runs here, one run at a time: every minute and right
+after each crawl ends. The subscribers' secrets are checked at start (a missing
+``${VAR}`` stops the service before it starts) and at every reload.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,9 +37,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import clock
 from monitor._config_checks import cron_trigger
+from monitor.alerts import HealthWatch, Summary
 from monitor.config import Config, Settings, Site, load_config
 from monitor.digest import latest_complete_day
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, MonitorError
+from monitor.health_watch import note_health_changes
 from monitor.service_io import (
     KILL_GRACE_SECONDS,
     Launcher,
@@ -50,6 +55,7 @@ from monitor.service_io import (
     missing_digests,
     monitor_command,
 )
+from monitor.subscribers import check_secrets
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +112,7 @@ def job_specs(service: Service) -> list[JobSpec]:
     if config.watchlists:
         trigger = digest_trigger(config.settings)
         specs.append(JobSpec("digest", service.build_digest, trigger, DIGEST_MISFIRE_SECONDS))
-    specs.append(JobSpec("alerts", dispatch_alerts, IntervalTrigger(minutes=1), 60, (service.db,)))
+    specs.append(JobSpec("alerts", service.dispatch_alerts, IntervalTrigger(minutes=1), 60))
     specs.append(JobSpec("checkpoint", service.checkpoint, IntervalTrigger(hours=1), 600))
     return specs
 
@@ -170,6 +176,8 @@ class Service:
         loader: Callable[[], Config] | None = None,
         stop_grace: float = STOP_GRACE_SECONDS,
         kill_grace: float = KILL_GRACE_SECONDS,
+        environ: Mapping[str, str] | None = None,
+        watch_health: HealthWatch | None = note_health_changes,
     ) -> None:
         self.config = config
         self.db = db
@@ -178,6 +186,9 @@ class Service:
         self.loader = loader or (lambda: load_config(self.home))
         self.stop_grace = stop_grace
         self.kill_grace = kill_grace
+        self.environ = environ  # None: os.environ, where the subscribers' secrets are
+        self.watch_health = watch_health
+        self._dispatching = threading.Lock()
         self.scheduler = new_scheduler()
         self._running: dict[str, Process | None] = {}
         self._lock = threading.Lock()
@@ -202,6 +213,7 @@ class Service:
         outcome = self._run(f"crawl:{name}", ["crawl", "--site", name], limit)
         if outcome is not None:
             self._settle_crawl(name, since, outcome)
+            self.dispatch_alerts()  # the crawl's new stories go out now, not in a minute
         return outcome
 
     def build_digest(self, now: datetime | None = None) -> Outcome | None:
@@ -213,6 +225,19 @@ class Service:
         if outcome is not None and (outcome.how != "exited" or outcome.returncode != 0):
             log.error("digest: %s was not built (%s)", day, _describe(outcome))
         return outcome
+
+    def dispatch_alerts(self) -> Summary | None:
+        """Send the due alerts (the ``alerts`` job, and after each crawl), one run at a time."""
+        if self._stopping.is_set():
+            return None
+        with self._dispatching:
+            try:
+                return dispatch_alerts(
+                    self.db, self.config, environ=self.environ, watch_health=self.watch_health
+                )
+            except (sqlite3.Error, MonitorError) as err:
+                log.error("alerts: dispatch failed: %s", err)
+                return None
 
     def checkpoint(self) -> None:
         """The hourly WAL checkpoint (DB-3)."""
@@ -318,7 +343,11 @@ class Service:
     # -- life cycle -------------------------------------------------------------
 
     def start(self, now: datetime | None = None, *, paused: bool = False) -> None:
-        """Declare the jobs, queue a missed digest (catch-up) and start the scheduler."""
+        """Check the secrets, declare the jobs, queue a missed digest, start the scheduler.
+
+        A subscriber's missing ``${VAR}`` raises ConfigError before anything runs.
+        """
+        check_secrets(self.config.subscribers, self.environ)
         self.scheduler.start(paused=True)
         self.scheduler.add_listener(_log_skip, EVENT_JOB_MAX_INSTANCES)
         self._declare(now or clock.now())
@@ -339,6 +368,7 @@ class Service:
         """Load the config again and re-declare the jobs; a bad config is refused (kept old)."""
         try:
             config = self.loader()
+            check_secrets(config.subscribers, self.environ)
         except ConfigError as err:
             log.error("reload refused, keeping the running config: %s", err)
             return False

@@ -3,7 +3,8 @@
 Crawls and digests run as ``python -m monitor`` subprocesses in their own
 session, ended at their limit (SIGTERM, then SIGKILL for the whole group); the
 SQL helpers fix up ``crawls`` rows such a child leaves ``running``, find
-missing digests and checkpoint the WAL (DB-3).
+missing digests and checkpoint the WAL (DB-3); :func:`dispatch_alerts` runs the
+alert dispatcher in the service's own process (it is quick, and Scrapy-free).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Protocol
 
 from monitor import clock
+from monitor.alerts import HealthWatch, Summary, dispatch
+from monitor.config import Config
+from monitor.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +146,26 @@ def checkpoint_wal(db: Path) -> None:
     log.info("checkpoint: %s: %d of %d WAL frames copied (busy=%d)", db, done, frames, busy)
 
 
-def dispatch_alerts(db: Path) -> None:
-    """The alert dispatcher's job; no alert channel exists yet, so it dispatches nothing."""
-    log.debug("alerts: no alert channel exists yet; nothing to dispatch for %s", db)
+def dispatch_alerts(
+    db: Path,
+    config: Config,
+    *,
+    environ: Mapping[str, str] | None = None,
+    watch_health: HealthWatch | None = None,
+) -> Summary | None:
+    """One run of the alert dispatcher on ``db``; None when there is nothing to do.
+
+    ``watch_health`` (``monitor.health_watch.note_health_changes``) first turns
+    changes of site health into deliveries. Without subscribers nothing is done.
+    """
+    if not config.subscribers:
+        log.debug("alerts: no subscribers configured")
+        return None
+    store = open_store(db)
+    try:
+        summary = dispatch(store, config, clock.now(), environ=environ, watch_health=watch_health)
+    finally:
+        store.close()
+    if summary.sent or summary.retrying or summary.failed:
+        log.info("%s", summary.line())
+    return summary

@@ -608,7 +608,9 @@ def test_checkpoint_truncates_the_wal(store: Store, caplog) -> None:
     assert "checkpoint:" in caplog.text
 
 
-def test_the_alert_job_dispatches_nothing_yet(tmp_path: Path, caplog) -> None:
+def test_the_alert_job_does_nothing_without_subscribers(tmp_path: Path, caplog) -> None:
     caplog.set_level(logging.DEBUG, "monitor.service_io")
-    dispatch_alerts(tmp_path / "m.db")
-    assert "no alert channel exists yet" in caplog.text
+    config = load_config(make_home(tmp_path))
+    assert dispatch_alerts(tmp_path / "m.db", config) is None
+    assert "alerts: no subscribers configured" in caplog.text
+    assert not (tmp_path / "m.db").exists()

@@ -1,0 +1,250 @@
+"""The alert dispatcher: due outbox rows → messages → apprise channels, at least once.
+
+Scrapy-free; the time (``now``) and the sender are injected, so tests drive it
+with a fake clock and real local receivers. For every message of the plan
+(:mod:`monitor.alert_batches`):
+
+1. the attempt is recorded and committed first (``attempts`` + 1,
+   ``next_attempt_at`` = now + backoff: ``backoff_seconds`` doubled per attempt,
+   capped at an hour);
+2. the message goes out through the subscriber's one channel, carrying its
+   delivery id (the lowest id of its rows);
+3. its rows are marked ``sent`` in another transaction; or the error, with every
+   secret redacted, is recorded and the rows wait for their next attempt,
+   unless the failure is permanent (SMTP 5xx, HTTP 410, the content is gone) or
+   the rows are older than ``give_up_hours``: then they are ``failed``.
+
+A crash between 2 and 3 repeats that one message at the next run, with the same
+delivery id, so the receiver can drop it; nothing else repeats, nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from urllib.parse import quote, quote_plus
+
+from monitor import clock
+from monitor.alert_batches import Batch, RecentMessages, plan_deliveries
+from monitor.alert_store import (
+    ContentMissingError,
+    Delivery,
+    claim,
+    due_deliveries,
+    last_sent_at,
+    load_digest,
+    load_health,
+    load_story,
+    mark_sent,
+    messages_since,
+    missing_articles,
+    record_error,
+)
+from monitor.channels import Sender, SendResult, describe_channel, send_apprise
+from monitor.config import Config
+from monitor.errors import ConfigError
+from monitor.messages import FOOTER, Message, digest_message, health_message, story_message
+from monitor.store import Store
+from monitor.subscribers import redact
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600
+AfterSend = Callable[[Batch], None]
+"""Called after a channel accepted a message and before its rows are marked (tests: crash)."""
+HealthWatch = Callable[[Store, Config, datetime], int]
+"""Writes ``health`` rows for sites whose health changed (``monitor.health_watch``)."""
+
+
+def backoff_seconds(first: int, attempts: int) -> int:
+    """The wait after attempt number ``attempts``: ``first``, doubled each attempt, ≤ 1 hour."""
+    return min(MAX_BACKOFF_SECONDS, first * 2 ** min(max(attempts - 1, 0), 12))
+
+
+@dataclass
+class Summary:
+    """What one dispatch did, counted in deliveries (``messages``: sends that succeeded)."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    held: int = 0
+    messages: int = 0
+
+    def line(self) -> str:
+        """``alerts: 3 sent (2 messages), 1 retrying, 0 failed, 2 held``."""
+        messages = f"{self.messages} message{'' if self.messages == 1 else 's'}"
+        return (
+            f"alerts: {self.sent} sent ({messages}), {self.retrying} retrying, "
+            f"{self.failed} failed, {self.held} held"
+        )
+
+
+def dispatch(
+    store: Store,
+    config: Config,
+    now: datetime,
+    *,
+    environ: Mapping[str, str] | None = None,
+    ignore_backoff: bool = False,
+    sender: Sender = send_apprise,
+    watch_health: HealthWatch | None = None,
+    after_send: AfterSend | None = None,
+) -> Summary:
+    """Note site health changes (``watch_health``), then send what is due at ``now``."""
+    if watch_health is not None:
+        watch_health(store, config, now)
+    dispatcher = Dispatcher(store, config, environ=environ, sender=sender, after_send=after_send)
+    return dispatcher.run(now, ignore_backoff=ignore_backoff)
+
+
+class Dispatcher:
+    """Sends the due deliveries of one store to the configured subscribers."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        environ: Mapping[str, str] | None = None,
+        sender: Sender = send_apprise,
+        after_send: AfterSend | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.environ = environ
+        self.sender = sender
+        self.after_send = after_send
+        self.timezone = config.settings.timezone
+        self.alerts = config.settings.alerts
+
+    def run(self, now: datetime, *, ignore_backoff: bool = False) -> Summary:
+        """Plan the due rows (``ignore_backoff``: every pending row) and send each message."""
+        rows = due_deliveries(self.store, now, ignore_backoff=ignore_backoff)
+        subscribers = self.config.subscribers
+        plan = plan_deliveries(rows, subscribers, now, self.timezone, self._recent(now))
+        summary = Summary(held=len(plan.held))
+        if plan.orphans:
+            record_error(self.store, [(row.id, why, True) for row, why in plan.orphans])
+            summary.failed += len(plan.orphans)
+            log.warning("alerts: %d deliveries failed: no such channel", len(plan.orphans))
+        for batch in plan.batches:
+            self.deliver(batch, now, summary)
+        return summary
+
+    def _recent(self, now: datetime) -> RecentMessages:
+        since = now - timedelta(hours=1)
+        return lambda name, channel: messages_since(self.store, name, channel, since)
+
+    def _backoff(self, attempts: int) -> int:
+        return backoff_seconds(self.alerts.backoff_seconds, attempts)
+
+    def deliver(self, batch: Batch, now: datetime, summary: Summary) -> None:
+        """Record the attempt, send, then mark: one message (one batch of rows)."""
+        claimed = claim(self.store, batch.rows, now, self._backoff)
+        if not claimed:
+            return  # another dispatcher took them meanwhile
+        batch = self._without_gone(replace(batch, rows=tuple(claimed)), summary)
+        if not batch.rows:
+            return
+        result = self._send(batch)
+        if not result.ok:
+            self._failed(batch, result, now, summary)
+            return
+        if self.after_send is not None:
+            self.after_send(batch)
+        mark_sent(self.store, [row.id for row in batch.rows], self._sent_at(batch, now))
+        summary.sent += len(batch.rows)
+        summary.messages += 1
+        name, channel, kind = batch.subscriber.name, self._channel(batch), batch.kind
+        log.info("alerts: %s %s: sent delivery %d (%s)", name, channel, batch.delivery_id, kind)
+
+    def _without_gone(self, batch: Batch, summary: Summary) -> Batch:
+        """``batch`` without the stories whose article is gone (those rows fail)."""
+        if batch.kind != "story":
+            return batch
+        gone = missing_articles(self.store, [row.article_id for row in batch.rows])
+        dropped = [row for row in batch.rows if row.article_id in gone]
+        if dropped:
+            why = "the story's article is no longer stored"
+            record_error(self.store, [(row.id, why, True) for row in dropped])
+            summary.failed += len(dropped)
+        return replace(batch, rows=tuple(row for row in batch.rows if row not in dropped))
+
+    def _send(self, batch: Batch) -> SendResult:
+        try:
+            url = batch.subscriber.urls(self.environ)[batch.channel]
+            message = self.compose(batch)
+        except ConfigError as err:
+            return SendResult(False, error=err.message)
+        except ContentMissingError as err:
+            return SendResult(False, permanent=True, error=str(err))
+        except Exception as exc:  # a bug in one message must not block the other channels
+            log.exception("alerts: delivery %d: cannot compose the message", batch.delivery_id)
+            return SendResult(False, error=f"cannot compose the message: {exc!r}")
+        return self.sender(url, message, batch.delivery_id)
+
+    def compose(self, batch: Batch) -> Message:
+        """The message for ``batch``, read from the store (ContentMissingError: it is gone)."""
+        footer = f"{FOOTER[:-1]} (delivery {batch.delivery_id})."
+        first = batch.rows[0]
+        if batch.kind == "story":
+            watchlists = batch.subscriber.watchlists
+            stories = [load_story(self.store, row, watchlists) for row in batch.rows]
+            return story_message(stories, self.timezone, reason=batch.reason, footer=footer)
+        if batch.kind == "digest":
+            digest, markdown = load_digest(self.store, first.ref)
+            return digest_message(digest, markdown, footer=footer)
+        if batch.kind == "health":
+            site, state, detail, since = load_health(self.store, first.ref)
+            return health_message(site, state, detail, since, self.timezone, footer=footer)
+        raise ContentMissingError(f"unknown delivery kind {batch.kind!r}")
+
+    def _failed(self, batch: Batch, result: SendResult, now: datetime, summary: Summary) -> None:
+        """Record the (redacted) error; give up on permanent failures and on old rows."""
+        error = redact(result.error, secret_forms(batch.subscriber.secrets(self.environ)))
+        outcomes = [self._outcome(row, error, result.permanent, now) for row in batch.rows]
+        record_error(self.store, outcomes)
+        given_up = sum(1 for _, _, give_up in outcomes if give_up)
+        summary.failed += given_up
+        summary.retrying += len(outcomes) - given_up
+        log.warning(
+            "alerts: %s %s: delivery %d not sent (%s): %s",
+            batch.subscriber.name,
+            self._channel(batch),
+            batch.delivery_id,
+            "failed" if given_up else "will retry",
+            error,
+        )
+
+    def _outcome(
+        self, row: Delivery, error: str, permanent: bool, now: datetime
+    ) -> tuple[int, str, bool]:
+        """``(id, error, give_up)``: a permanent failure, or a row past ``give_up_hours``."""
+        hours = self.alerts.give_up_hours
+        if permanent or now - clock.parse_iso(row.created_at) <= timedelta(hours=hours):
+            return row.id, error, permanent
+        return row.id, f"gave up after {hours} hours: {error}", True
+
+    def _channel(self, batch: Batch) -> str:
+        return describe_channel(batch.channel, batch.subscriber.notify[batch.channel])
+
+    def _sent_at(self, batch: Batch, now: datetime) -> str:
+        """``now``; under ``max_per_hour``, kept after the channel's last message, so each
+        message has its own ``sent_at`` and :func:`messages_since` counts them all."""
+        stamp = clock.iso(now)
+        if batch.subscriber.max_per_hour is None:
+            return stamp
+        last = last_sent_at(self.store, batch.subscriber.name, batch.channel)
+        if last is not None and last >= stamp:
+            stamp = clock.iso(clock.parse_iso(last) + timedelta(seconds=1))
+        return stamp
+
+
+def secret_forms(secrets: list[str]) -> list[str]:
+    """Each secret as written and as it appears inside a URL (percent-encoded)."""
+    forms = [form for secret in secrets for form in (secret, quote(secret, safe=""))]
+    forms += [quote_plus(secret) for secret in secrets]
+    return list(dict.fromkeys(forms))
