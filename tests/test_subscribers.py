@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 
@@ -138,3 +139,11 @@ def test_redact_hides_secret_values_and_url_passwords() -> None:
     assert redact(text, ["s3cret"]) == (
         "POST json://h/hook/*** failed; mailto://user:***@smtp.example.org refused"
     )
+
+
+def test_no_shipped_file_holds_a_credential_in_a_url() -> None:
+    """CFG-1: credentials in URLs of shipped config are ${VAR}s, never values."""
+    credential = re.compile(r"[a-z]+s?://([^/\s:@\"']+):([^@\s\"']+)@")
+    for path in sorted((REPO / "data").rglob("*.toml")):
+        for user, password in credential.findall(path.read_text(encoding="utf-8")):
+            assert password.startswith("${") and password.endswith("}"), (path, user)
