@@ -22,26 +22,18 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import clock
-from monitor._config_checks import cron_trigger
 from monitor.alerts import HealthWatch, Summary
-from monitor.config import Config, Settings, Site, load_config
+from monitor.config import Config, load_config
 from monitor.digest import latest_complete_day
 from monitor.errors import ConfigError, MonitorError
 from monitor.health_watch import note_health_changes
+from monitor.jobs import declare_jobs, job_specs, log_jobs, new_scheduler
 from monitor.service_io import (
     KILL_GRACE_SECONDS,
     Launcher,
@@ -59,106 +51,9 @@ from monitor.subscribers import check_secrets
 
 log = logging.getLogger(__name__)
 
-CRAWL_MISFIRE_SECONDS = 300  # a crawl may start up to 5 minutes late, then waits for its next run
-DIGEST_MISFIRE_SECONDS = 3600  # SCH-1: a digest due while the process was down still runs
 DIGEST_TIMEOUT_SECONDS = 1800.0
 STOP_GRACE_SECONDS = 60.0  # on SIGTERM/SIGINT, running crawls get this long to finish
-CRAWL_WORKERS = 16  # crawls running at once (each is one process)
 POLL_SECONDS = 0.2
-
-
-# -- triggers and job declarations ----------------------------------------------------
-
-
-def crawl_trigger(site: Site, timezone: str) -> CronTrigger:
-    """The site's ``crawl.schedule`` read in ``timezone`` (5 fields, or 6 with seconds first)."""
-    return cron_trigger(site.crawl.schedule, timezone)
-
-
-def digest_trigger(settings: Settings) -> CronTrigger:
-    """Every day at ``digest_time``, local time in ``timezone``."""
-    hour, minute = settings.digest_time.split(":")
-    return CronTrigger(hour=int(hour), minute=int(minute), timezone=settings.timezone)
-
-
-def new_scheduler() -> BackgroundScheduler:
-    """A scheduler in UTC (SCH-6): small jobs on ``default``, crawls on ``crawls``."""
-    return BackgroundScheduler(
-        timezone=UTC,
-        executors={
-            "default": ThreadPoolExecutor(4),
-            "crawls": ThreadPoolExecutor(CRAWL_WORKERS),
-        },
-        job_defaults={"coalesce": True, "max_instances": 1},
-    )
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """One job as declared: fixed id, what it calls, when, how late it may still start."""
-
-    id: str
-    func: Callable[..., Any]
-    trigger: BaseTrigger
-    misfire_grace: int
-    args: tuple[Any, ...] = ()
-    executor: str = "default"
-
-
-def job_specs(service: Service) -> list[JobSpec]:
-    """Every job ``service.config`` asks for: crawls, the digest (with watchlists), alerts, WAL."""
-    config = service.config
-    specs = [_crawl_spec(service, site) for site in config.sites.values() if site.enabled]
-    if config.watchlists:
-        trigger = digest_trigger(config.settings)
-        specs.append(JobSpec("digest", service.build_digest, trigger, DIGEST_MISFIRE_SECONDS))
-    specs.append(JobSpec("alerts", service.dispatch_alerts, IntervalTrigger(minutes=1), 60))
-    specs.append(JobSpec("checkpoint", service.checkpoint, IntervalTrigger(hours=1), 600))
-    return specs
-
-
-def _crawl_spec(service: Service, site: Site) -> JobSpec:
-    trigger = crawl_trigger(site, service.config.settings.timezone)
-    return JobSpec(
-        f"crawl:{site.name}",
-        service.crawl_site,
-        trigger,
-        CRAWL_MISFIRE_SECONDS,
-        args=(site.name,),
-        executor="crawls",
-    )
-
-
-def declare_jobs(scheduler: BaseScheduler, specs: list[JobSpec]) -> None:
-    """Add every job (``replace_existing``: SCH-3) and remove those no longer declared."""
-    for spec in specs:
-        scheduler.add_job(
-            spec.func,
-            spec.trigger,
-            args=spec.args,
-            id=spec.id,
-            name=spec.id,
-            executor=spec.executor,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=spec.misfire_grace,
-        )
-    wanted = {spec.id for spec in specs}
-    for job in scheduler.get_jobs():
-        if job.id not in wanted:
-            job.remove()
-            log.info("%s: removed (no longer configured)", job.id)
-
-
-def log_jobs(scheduler: BaseScheduler) -> None:
-    """One line per job: its trigger and next run."""
-    for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
-        when = job.next_run_time.isoformat() if job.next_run_time else "paused"
-        trigger = job.trigger
-        if isinstance(trigger, CronTrigger):
-            trigger = f"{trigger} in {trigger.timezone}"
-        log.info("job %s: %s, next run %s", job.id, trigger, when)
 
 
 # -- the service ---------------------------------------------------------------------------

@@ -30,7 +30,8 @@ from monitor._config_checks import cron_trigger, validate_cron
 from monitor.cli import cli
 from monitor.cli_service import ServiceLockedError, hold_lock
 from monitor.config import load_config
-from monitor.scheduler import CRAWL_MISFIRE_SECONDS, DIGEST_MISFIRE_SECONDS, Service
+from monitor.jobs import CRAWL_MISFIRE_SECONDS, DIGEST_MISFIRE_SECONDS
+from monitor.scheduler import Service
 from monitor.service_io import checkpoint_wal, dispatch_alerts, launch, mark_crawl_failed
 from monitor.store import Store, open_store
 
