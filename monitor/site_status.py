@@ -11,13 +11,7 @@ from typing import Any
 from monitor import clock, health
 from monitor.config import Config
 from monitor.schema import FUNNEL
-from monitor.store import (
-    Store,
-    crawl_error_counts,
-    last_crawls,
-    site_article_counts,
-    site_story_counts,
-)
+from monitor.store import Store
 
 
 def status_rows(store: Store, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -93,3 +87,38 @@ def delivery_counts(store: Store) -> dict[str, int]:
     """Alert deliveries by status (``pending``, ``sent``, ``failed``)."""
     rows = store.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
     return dict(rows)
+
+
+# -- the reads behind it --------------------------------------------------------------
+
+
+def last_crawls(store: Store) -> list[dict]:
+    """The latest ``crawls`` row of every site, by site name."""
+    return store.rows(
+        "SELECT c.* FROM crawls c JOIN (SELECT site, max(id) AS id FROM crawls GROUP BY site) "
+        "last ON last.id = c.id ORDER BY c.site"
+    )
+
+
+def crawl_error_counts(store: Store, crawl_id: int) -> dict[str, int]:
+    """Error kind → count for one crawl."""
+    rows = store.db.execute(
+        "SELECT kind, count(*) FROM crawl_errors WHERE crawl_id = ? "
+        "GROUP BY kind ORDER BY count(*) DESC",
+        [crawl_id],
+    ).fetchall()
+    return dict(rows)
+
+
+def site_story_counts(store: Store) -> dict[str, int]:
+    """Site → number of its articles that belong to a story carried more than once."""
+    rows = store.db.execute(
+        "SELECT site, count(*) FROM articles WHERE cluster_id IN (SELECT cluster_id FROM "
+        "articles GROUP BY cluster_id HAVING count(*) > 1) GROUP BY site"
+    ).fetchall()
+    return dict(rows)
+
+
+def site_article_counts(store: Store) -> dict[str, int]:
+    """Site → number of stored articles."""
+    return dict(store.db.execute("SELECT site, count(*) FROM articles GROUP BY site").fetchall())

@@ -465,38 +465,3 @@ class Store:
 
 
 NOT_ARTICLE_KINDS = frozenset({"listing", "empty", "js_shell", "not_html", "disallowed", "offsite"})
-
-
-# -- reads for the command line -----------------------------------------------
-
-
-def last_crawls(store: Store) -> list[dict]:
-    """The latest ``crawls`` row of every site, by site name."""
-    return store.rows(
-        "SELECT c.* FROM crawls c JOIN (SELECT site, max(id) AS id FROM crawls GROUP BY site) "
-        "last ON last.id = c.id ORDER BY c.site"
-    )
-
-
-def crawl_error_counts(store: Store, crawl_id: int) -> dict[str, int]:
-    """Error kind → count for one crawl."""
-    rows = store.db.execute(
-        "SELECT kind, count(*) FROM crawl_errors WHERE crawl_id = ? "
-        "GROUP BY kind ORDER BY count(*) DESC",
-        [crawl_id],
-    ).fetchall()
-    return dict(rows)
-
-
-def site_story_counts(store: Store) -> dict[str, int]:
-    """Site → number of its articles that belong to a story carried more than once."""
-    rows = store.db.execute(
-        "SELECT site, count(*) FROM articles WHERE cluster_id IN (SELECT cluster_id FROM "
-        "articles GROUP BY cluster_id HAVING count(*) > 1) GROUP BY site"
-    ).fetchall()
-    return dict(rows)
-
-
-def site_article_counts(store: Store) -> dict[str, int]:
-    """Site → number of stored articles."""
-    return dict(store.db.execute("SELECT site, count(*) FROM articles GROUP BY site").fetchall())

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from monitor.schema import missing_fts_triggers
+from monitor.site_status import last_crawls
 from monitor.store import (
     ERROR_RETRY_LIMIT,
     ArticleRecord,
     Store,
-    last_crawls,
     open_store,
 )
 from tests.conftest import search_rows
