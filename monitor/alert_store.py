@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from monitor import clock
-from monitor.digest import Digest, Entry, Outlet, parse_terms
+from monitor.digest import Digest, Entry, parse_terms, story_entry
 from monitor.messages import Story
 from monitor.store import Store
 
@@ -191,22 +191,13 @@ def _hits(
 
 
 def _entry(store: Store, article: dict, hits: list[dict]) -> Entry:
-    cluster_id = int(article["cluster_id"] or article["id"])
-    terms = [term for hit in hits for term in parse_terms(hit["terms"])]
-    also = store.other_outlets(cluster_id, exclude_article_id=article["id"])
-    return Entry(
-        cluster_id=cluster_id,
-        article_id=int(article["id"]),
-        title=article["title"],
-        url=article["url"],
-        site=article["site"],
-        published_at=article["published_at"],
-        fetched_at=article["fetched_at"],
-        late=False,
-        terms=tuple(dict.fromkeys(terms)),
+    return story_entry(
+        store,
+        article,
+        terms=[term for hit in hits for term in parse_terms(hit["terms"])],
         strength=max((int(hit["strength"] or 0) for hit in hits), default=0),
         snippet=(hits[0]["snippet"] or "") if hits else "",
-        also=tuple(Outlet(o["site"], o["url"], o["title"]) for o in also),
+        late=False,
     )
 
 

@@ -203,20 +203,34 @@ def strongest_per_cluster(rows: list[dict]) -> list[dict]:
 
 
 def _entry(store: Store, row: dict, start: datetime) -> Entry:
-    cluster_id = int(row["cluster_id"] or row["id"])
-    also = store.other_outlets(cluster_id, exclude_article_id=row["id"])
-    return Entry(
-        cluster_id=cluster_id,
-        article_id=int(row["id"]),
-        title=row["title"],
-        url=row["url"],
-        site=row["site"],
-        published_at=row["published_at"],
-        fetched_at=row["fetched_at"],
-        late=is_late(row["published_at"], start),
-        terms=tuple(parse_terms(row["terms"])),
+    return story_entry(
+        store,
+        row,
+        terms=parse_terms(row["terms"]),
         strength=int(row["strength"] or 0),
         snippet=row["snippet"] or "",
+        late=is_late(row["published_at"], start),
+    )
+
+
+def story_entry(
+    store: Store, article: dict, *, terms: list[str], strength: int, snippet: str, late: bool
+) -> Entry:
+    """The entry of ``article``'s story, with the other outlets that carried it."""
+    cluster_id = int(article["cluster_id"] or article["id"])
+    also = store.other_outlets(cluster_id, exclude_article_id=article["id"])
+    return Entry(
+        cluster_id=cluster_id,
+        article_id=int(article["id"]),
+        title=article["title"],
+        url=article["url"],
+        site=article["site"],
+        published_at=article["published_at"],
+        fetched_at=article["fetched_at"],
+        late=late,
+        terms=tuple(dict.fromkeys(terms)),
+        strength=strength,
+        snippet=snippet,
         also=tuple(Outlet(o["site"], o["url"], o["title"]) for o in also),
     )
 
