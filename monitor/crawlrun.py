@@ -114,6 +114,9 @@ class CrawlTally:
         pages = self.counts["extracted"] + self.counts["errors"] + self.counts["skipped"]
         if pages and not self.counts["extracted"] and self.counts["errors"]:
             return "failed", _failure_name(self.error_kinds.most_common(1)[0][0])
+        empty = Counter({k: n for k, n in self.error_kinds.items() if k in EXTRACTION_EMPTY})
+        if pages and not self.counts["extracted"] and empty:
+            return "failed", empty.most_common(1)[0][0]  # article pages, but no article in any
         return "ok", None
 
     def summary(self) -> dict[str, Any]:
@@ -123,6 +126,10 @@ class CrawlTally:
             "error_kinds": dict(self.error_kinds),
             "source_errors": dict(self.source_errors),
         }
+
+
+EXTRACTION_EMPTY = frozenset({"empty", "js_shell", "not_html"})
+"""Article pages that held no article: a crawl of only these failed (extraction empty)."""
 
 
 def _failure_name(kind: str) -> str:

@@ -188,3 +188,26 @@ def test_a_copy_url_on_another_site_with_new_text_is_not_a_revision(store: Store
     [later] = ingest(store, page("https://d.test/b", story(2), site="daily"))
     assert later.outcome == "article" and later.article_id != first.article_id
     assert store.revisions(first.article_id) == []
+
+
+def test_a_crawl_whose_article_pages_all_hold_no_article_failed(store: Store) -> None:
+    """A site turned into a JavaScript shell: pages fetched, nothing extracted."""
+    ingester = Ingester(store, store.start_crawl("herald"))
+    tally = CrawlTally()
+    shell = Extracted(skip_reason="js_shell", detail="a script-only page")
+    with store.write():
+        for n in range(3):
+            tally.add(
+                ingester,
+                Page(
+                    url=f"https://h.test/{n}",
+                    site="herald",
+                    html="<html>",
+                    fetched_at="2015-02-04T12:00:00Z",
+                    extracted=shell,
+                ),
+            )
+    assert tally.verdict("finished") == ("failed", "js_shell")
+    with store.write():
+        tally.add(ingester, page("https://h.test/a", SEED, title=SEED_TITLE))
+    assert tally.verdict("finished") == ("ok", None)  # one article is enough
