@@ -64,8 +64,8 @@ def _atom_entry(
     item = feed.add_entry(order="append")
     item.id(entry_id(watchlist, entry.cluster_id))
     item.title(clean_text(entry.title) or UNTITLED)
-    item.updated(_moment(entry.fetched_at) or fallback)
-    published = _moment(entry.published_at)
+    item.updated(clock.parse_iso_or_none(entry.fetched_at) or fallback)
+    published = clock.parse_iso_or_none(entry.published_at)
     if published is not None:
         item.published(published)
     href = safe_href(entry.url)
@@ -76,13 +76,6 @@ def _atom_entry(
     item.content(content, type="html")
     for term in entry.terms:
         item.category(term=clean_text(term) or "-")
-
-
-def _moment(text: str | None) -> datetime | None:
-    try:
-        return clock.parse_iso(text) if text else None
-    except ValueError:
-        return None
 
 
 def rolling_entries(

@@ -14,7 +14,6 @@ import types
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -129,8 +128,7 @@ def datasette_metadata(name: str) -> dict[str, Any]:
 
 def day_start(timezone: str, now: datetime | None = None) -> str:
     """When today began in ``timezone``, in stored UTC form (``pressmon_day_start()``)."""
-    today = (now or clock.now()).astimezone(ZoneInfo(timezone)).date()
-    return clock.local_day_start(today, timezone)
+    return clock.local_day_start(clock.local_date(now or clock.now(), timezone), timezone)
 
 
 def _register_functions(timezone: str) -> None:

@@ -31,7 +31,24 @@ def parse_iso(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def parse_iso_or_none(text: str | None) -> datetime | None:
+    """:func:`parse_iso`, or None for a missing or unreadable timestamp."""
+    try:
+        return parse_iso(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def at_local(day: date, moment: time, timezone: str) -> datetime:
+    """Local ``day`` at ``moment`` in ``timezone``, as an aware UTC datetime."""
+    return datetime.combine(day, moment, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The calendar day ``moment`` falls on in ``timezone``."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
 def local_day_start(day: date, timezone: str, shift: int = 0) -> str:
     """The UTC timestamp at which local ``day`` (plus ``shift`` days) begins in ``timezone``."""
-    start = datetime.combine(day + timedelta(days=shift), time(0), tzinfo=ZoneInfo(timezone))
-    return iso(start)
+    return iso(at_local(day + timedelta(days=shift), time(0), timezone))

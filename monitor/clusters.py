@@ -274,7 +274,4 @@ def _shortlist(candidates: list[_Candidate]) -> list[_Candidate]:
 
 def _moment(fetched_at: str) -> datetime:
     """``fetched_at`` as a UTC datetime (now, when it is missing or unreadable)."""
-    try:
-        return clock.parse_iso(fetched_at)
-    except (TypeError, ValueError):
-        return clock.now()
+    return clock.parse_iso_or_none(fetched_at) or clock.now()

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from monitor import clock
 from monitor.store import Store
@@ -35,7 +34,7 @@ def window(day: date, timezone: str, digest_time: str) -> tuple[datetime, dateti
 
 def latest_complete_day(now: datetime, timezone: str, digest_time: str) -> date:
     """The date of the newest digest whose window has ended at ``now``."""
-    today = now.astimezone(ZoneInfo(timezone)).date()
+    today = clock.local_date(now, timezone)
     if _at(today, timezone, digest_time) <= now:
         return today
     return today - timedelta(days=1)
@@ -43,9 +42,7 @@ def latest_complete_day(now: datetime, timezone: str, digest_time: str) -> date:
 
 def _at(day: date, timezone: str, digest_time: str) -> datetime:
     """``day`` at local ``digest_time`` ("HH:MM") in ``timezone``, as an aware UTC datetime."""
-    hour, minute = (int(part) for part in digest_time.split(":"))
-    local = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(timezone))
-    return local.astimezone(UTC)
+    return clock.at_local(day, time.fromisoformat(digest_time), timezone)
 
 
 @dataclass(frozen=True)

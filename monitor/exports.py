@@ -117,10 +117,7 @@ def replacing(path: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
 def local_time(moment: datetime | str | None, timezone: str) -> str:
     """``YYYY-MM-DD HH:MM`` in ``timezone`` ("" when there is no readable time)."""
     if isinstance(moment, str):
-        try:
-            moment = clock.parse_iso(moment)
-        except ValueError:
-            return ""
+        moment = clock.parse_iso_or_none(moment)
     if moment is None:
         return ""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

@@ -77,7 +77,7 @@ class Ingester:
             article_id, record.text, record.title, record.fetched_at, extracted.shingles
         )
         self._mark_urls(page, "article", article_id)
-        matched = self._tag(article_id, record, folded)
+        matched = self._tag(article_id, record, folded, new=True)
         if matched and self.outbox is not None:  # same transaction as the hits
             self.outbox.story(article_id, story.cluster_id, matched)
         kind = "near_duplicate" if story.joined else "new"
@@ -101,14 +101,16 @@ class Ingester:
         log.info("%s: revised (article %d)", page.url, article_id)
         return Outcome("article", article_id, "revised", matched)
 
-    def _tag(self, article_id: int, record: ArticleRecord, folded: Folded) -> tuple[str, ...]:
+    def _tag(
+        self, article_id: int, record: ArticleRecord, folded: Folded, *, new: bool = False
+    ) -> tuple[str, ...]:
         """Store the article's hits (recomputed, for a revision); the watchlists matched."""
         if self.tagger is None:
             return ()
         hits = self.tagger.tag(
             record.title, record.text, site=record.site, language=record.language, folded=folded
         )
-        save_hits(self.store, article_id, hits, self.tagger.names)
+        save_hits(self.store, article_id, hits, self.tagger.names, new=new)
         return tuple(hit.watchlist for hit in hits)
 
     def _skip(self, page: Page, extracted: Extracted) -> Outcome:

@@ -93,9 +93,8 @@ def _result_row(store: Store, row: dict, hits: list) -> dict:
 
 def _local_day(row: dict, timezone: tzinfo | None) -> str:
     stamp = row["published_at"] or row["fetched_at"]
-    try:
-        moment = clock.parse_iso(stamp)
-    except (TypeError, ValueError):
+    moment = clock.parse_iso_or_none(stamp)
+    if moment is None:
         return str(stamp)[:10]
     return moment.astimezone(timezone or ZoneInfo("UTC")).date().isoformat()
 

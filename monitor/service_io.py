@@ -25,6 +25,7 @@ from typing import Protocol
 from monitor import clock
 from monitor.alerts import HealthWatch, Summary, dispatch
 from monitor.config import Config
+from monitor.maintenance import checkpoint
 from monitor.store import open_store
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,11 @@ def missing_digests(db: Path, watchlists: list[str], day: date) -> list[str]:
 
 def checkpoint_wal(db: Path) -> None:
     """``PRAGMA wal_checkpoint(TRUNCATE)``: keep the WAL from growing without bound (DB-3)."""
-    with closing(_connect(db)) as conn:
-        busy, frames, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    store = open_store(db)
+    try:
+        busy, frames, done = checkpoint(store)
+    finally:
+        store.close()
     log.info("checkpoint: %s: %d of %d WAL frames copied (busy=%d)", db, done, frames, busy)
 
 

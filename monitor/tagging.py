@@ -145,15 +145,20 @@ class HitChanges:
 
 
 def save_hits(
-    store: Store, article_id: int, hits: list[Hit], watchlists: Iterable[str]
+    store: Store,
+    article_id: int,
+    hits: list[Hit],
+    watchlists: Iterable[str],
+    *,
+    new: bool = False,
 ) -> HitChanges:
-    """Make the stored hits of ``article_id`` for ``watchlists`` exactly ``hits``."""
+    """Make the stored hits of ``article_id`` for ``watchlists`` exactly ``hits``.
+
+    ``new``: the article was just inserted, so it has no stored hits to compare.
+    """
     scope = set(watchlists)
-    stored = {
-        row["watchlist"]: row
-        for row in store.rows("SELECT * FROM hits WHERE article_id = ?", [article_id])
-        if row["watchlist"] in scope
-    }
+    found = [] if new else store.rows("SELECT * FROM hits WHERE article_id = ?", [article_id])
+    stored = {row["watchlist"]: row for row in found if row["watchlist"] in scope}
     changes = HitChanges([], [], [])
     now = clock.now_iso()
     for hit in hits:
