@@ -93,13 +93,13 @@ def claim(
     return claimed
 
 
-def mark_sent(store: Store, ids: Iterable[int], sent_at: str) -> None:
-    """The rows went out: ``sent`` at ``sent_at``; no error, no next attempt."""
+def mark_sent(store: Store, ids: Iterable[int], sent_at: str, message_id: int) -> None:
+    """The rows went out in message ``message_id`` at ``sent_at``; no error, no next attempt."""
     with store.write():
         store.db.conn.executemany(
-            "UPDATE deliveries SET status = 'sent', sent_at = ?, last_error = NULL, "
-            "next_attempt_at = NULL WHERE id = ?",
-            [(sent_at, row_id) for row_id in ids],
+            "UPDATE deliveries SET status = 'sent', sent_at = ?, message_id = ?, "
+            "last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+            [(sent_at, message_id, row_id) for row_id in ids],
         )
 
 
@@ -115,21 +115,13 @@ def record_error(store: Store, outcomes: Iterable[tuple[int, str, bool]]) -> Non
 
 
 def messages_since(store: Store, subscriber: str, channel: int, since: datetime) -> int:
-    """Messages sent to one channel since ``since``: a batch's rows share one ``sent_at``."""
+    """Messages sent to one channel since ``since``: a batch's rows share one ``message_id``."""
     return int(
         store.scalar(
-            "SELECT count(DISTINCT sent_at) FROM deliveries "
+            "SELECT count(DISTINCT message_id) FROM deliveries "
             "WHERE subscriber = ? AND channel = ? AND status = 'sent' AND sent_at >= ?",
             [subscriber, channel, clock.iso(since)],
         )
-    )
-
-
-def last_sent_at(store: Store, subscriber: str, channel: int) -> str | None:
-    """When the channel's latest message went out (None: never)."""
-    return store.scalar(
-        "SELECT max(sent_at) FROM deliveries WHERE subscriber = ? AND channel = ?",
-        [subscriber, channel],
     )
 
 

@@ -33,7 +33,6 @@ from monitor.alert_store import (
     Delivery,
     claim,
     due_deliveries,
-    last_sent_at,
     load_digest,
     load_health,
     load_story,
@@ -155,7 +154,7 @@ class Dispatcher:
             return
         if self.after_send is not None:
             self.after_send(batch)
-        mark_sent(self.store, [row.id for row in batch.rows], self._sent_at(batch, now))
+        mark_sent(self.store, [row.id for row in batch.rows], clock.iso(now), batch.delivery_id)
         summary.sent += len(batch.rows)
         summary.messages += 1
         name, channel, kind = batch.subscriber.name, self._channel(batch), batch.kind
@@ -230,17 +229,6 @@ class Dispatcher:
 
     def _channel(self, batch: Batch) -> str:
         return describe_channel(batch.channel, batch.subscriber.notify[batch.channel])
-
-    def _sent_at(self, batch: Batch, now: datetime) -> str:
-        """``now``; under ``max_per_hour``, kept after the channel's last message, so each
-        message has its own ``sent_at`` and :func:`messages_since` counts them all."""
-        stamp = clock.iso(now)
-        if batch.subscriber.max_per_hour is None:
-            return stamp
-        last = last_sent_at(self.store, batch.subscriber.name, batch.channel)
-        if last is not None and last >= stamp:
-            stamp = clock.iso(clock.parse_iso(last) + timedelta(seconds=1))
-        return stamp
 
 
 def secret_forms(secrets: list[str]) -> list[str]:

@@ -326,6 +326,9 @@ def _deliveries(db: Database) -> None:
     is the index of the subscriber's notify URL. ``status`` goes ``pending`` →
     ``sent`` or ``failed``; an attempt is recorded (``attempts``,
     ``next_attempt_at``) before sending. ``last_error`` never holds a secret.
+    ``message_id`` is the delivery id of the message a sent row went out in
+    (a batch's lowest id; the id receivers saw as ``X-Delivery-Id`` /
+    ``Idempotency-Key``).
     ``site_health`` remembers each site's last judged state, so a health alert
     goes out once per change.
     """
@@ -344,6 +347,7 @@ def _deliveries(db: Database) -> None:
             "last_error": str,
             "created_at": str,
             "sent_at": str,
+            "message_id": int,
         },
         pk="id",
         not_null={"subscriber", "channel", "kind", "ref", "status", "created_at"},

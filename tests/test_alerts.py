@@ -277,7 +277,7 @@ def test_max_per_hour_batches_what_would_exceed_it(store: Store, fake_clock: Clo
     add_story(store, config, 1)
     add_story(store, config, 2)
     assert run(store, config, sender, NOW) == Summary(sent=2, messages=2)
-    assert messages_since(store, "desk", 0, NOW - timedelta(hours=1)) == 2  # distinct sent_at
+    assert messages_since(store, "desk", 0, NOW - timedelta(hours=1)) == 2  # distinct messages
     add_story(store, config, 3)
     add_story(store, config, 4)
     assert run(store, config, sender, fake_clock.advance(minutes=5)) == Summary(sent=2, messages=1)
