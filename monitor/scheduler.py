@@ -36,6 +36,7 @@ from monitor.health_watch import note_health_changes
 from monitor.jobs import declare_jobs, job_specs, log_jobs, new_scheduler
 from monitor.service_io import (
     KILL_GRACE_SECONDS,
+    ClockWatch,
     Launcher,
     Outcome,
     Process,
@@ -84,6 +85,7 @@ class Service:
         self.environ = environ  # None: os.environ, where the subscribers' secrets are
         self.watch_health = watch_health
         self._dispatching = threading.Lock()
+        self.clock_watch = ClockWatch()
         self.scheduler = new_scheduler()
         self._running: dict[str, Process | None] = {}
         self._lock = threading.Lock()
@@ -125,6 +127,7 @@ class Service:
         """Send the due alerts (the ``alerts`` job, and after each crawl), one run at a time."""
         if self._stopping.is_set():
             return None
+        self.clock_watch.check()  # every minute: a stepped wall clock is worth a warning
         with self._dispatching:
             try:
                 return dispatch_alerts(

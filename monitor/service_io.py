@@ -15,10 +15,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +31,8 @@ from monitor.store import open_store
 
 log = logging.getLogger(__name__)
 
+WAL_WARN_BYTES = 256 * 1024 * 1024  # DB-3: a WAL this big means checkpoints are starved
+CLOCK_JUMP_SECONDS = 120.0  # SCH-6: wall-clock steps beyond this are logged
 KILL_GRACE_SECONDS = 10.0  # after SIGTERM, a child gets this long before SIGKILL
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -140,14 +143,63 @@ def missing_digests(db: Path, watchlists: list[str], day: date) -> list[str]:
     return [name for name in watchlists if name not in done]
 
 
-def checkpoint_wal(db: Path) -> None:
-    """``PRAGMA wal_checkpoint(TRUNCATE)``: keep the WAL from growing without bound (DB-3)."""
+def wal_size(db: Path) -> int:
+    """Bytes in the database's write-ahead log (0 when there is none)."""
+    wal = db.with_name(db.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def checkpoint_wal(db: Path) -> int:
+    """``PRAGMA wal_checkpoint(TRUNCATE)``: keep the WAL from growing without bound (DB-3).
+
+    Returns the WAL's size before; a WAL past :data:`WAL_WARN_BYTES` is logged as a
+    warning (a reader holding a transaction open starves checkpoints).
+    """
+    before = wal_size(db)
     store = open_store(db)
     try:
         busy, frames, done = checkpoint(store)
     finally:
         store.close()
-    log.info("checkpoint: %s: %d of %d WAL frames copied (busy=%d)", db, done, frames, busy)
+    log.info(
+        "checkpoint: %s: WAL was %d bytes; %d of %d frames copied (busy=%d)",
+        db,
+        before,
+        done,
+        frames,
+        busy,
+    )
+    if before > WAL_WARN_BYTES:
+        log.warning(
+            "checkpoint: %s: the WAL had grown to %d MiB: is a reader keeping a transaction open?",
+            db,
+            before // (1024 * 1024),
+        )
+    return before
+
+
+class ClockWatch:
+    """Notices the wall clock stepping (NTP, a restored VM): schedules follow it (SCH-6)."""
+
+    def __init__(
+        self,
+        wall: Callable[[], datetime] = clock.now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.wall, self.monotonic = wall, monotonic
+        self.last = (wall(), monotonic())
+
+    def check(self) -> float | None:
+        """The jump since the last check, in seconds, when it exceeds :data:`CLOCK_JUMP_SECONDS`."""
+        now = (self.wall(), self.monotonic())
+        drift = (now[0] - self.last[0]).total_seconds() - (now[1] - self.last[1])
+        self.last = now
+        if abs(drift) <= CLOCK_JUMP_SECONDS:
+            return None
+        log.warning(
+            "the wall clock jumped by %+.0f s; scheduled jobs now follow the new time", drift
+        )
+        return drift
 
 
 def dispatch_alerts(

@@ -26,6 +26,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.triggers.base import BaseTrigger
 from click.testing import CliRunner
 
+from monitor import service_io
 from monitor._config_checks import cron_trigger, validate_cron
 from monitor.cli import cli
 from monitor.cli_service import ServiceLockedError, hold_lock
@@ -615,3 +616,31 @@ def test_the_alert_job_does_nothing_without_subscribers(tmp_path: Path, caplog) 
     assert dispatch_alerts(tmp_path / "m.db", config) is None
     assert "alerts: no subscribers configured" in caplog.text
     assert not (tmp_path / "m.db").exists()
+
+
+def test_a_wal_past_its_limit_is_a_warning(store: Store, caplog, monkeypatch) -> None:
+    """DB-3: a WAL that grew (a reader starving checkpoints) is logged, then truncated."""
+    monkeypatch.setattr(service_io, "WAL_WARN_BYTES", 1024)
+    caplog.set_level(logging.INFO, "monitor.service_io")
+    store.db["notes"].insert_all({"n": i} for i in range(500))
+    before = checkpoint_wal(store.path)
+    assert before > 1024 and service_io.wal_size(store.path) == 0
+    assert "the WAL had grown to" in caplog.text
+
+
+def test_a_stepped_wall_clock_is_noticed(caplog) -> None:
+    """SCH-6: the wall clock against the monotonic one, checked every minute."""
+    caplog.set_level(logging.WARNING, "monitor.service_io")
+    wall = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    mono = [1000.0]
+    watch = service_io.ClockWatch(lambda: wall[0], lambda: mono[0])
+    wall[0] += timedelta(minutes=1)
+    mono[0] += 60.5
+    assert watch.check() is None  # ordinary drift
+    wall[0] += timedelta(hours=3, minutes=1)
+    mono[0] += 60
+    assert watch.check() == pytest.approx(3 * 3600)
+    assert "the wall clock jumped by +10800 s" in caplog.text
+    wall[0] -= timedelta(minutes=9)
+    mono[0] += 60
+    assert watch.check() == pytest.approx(-600)
