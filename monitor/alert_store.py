@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from monitor import clock
+from monitor.channel_state import channel_reason, parse_subject
 from monitor.digest import Digest, Entry, parse_terms, story_entry
 from monitor.messages import Story
 from monitor.store import Store
@@ -111,6 +112,16 @@ def record_error(store: Store, outcomes: Iterable[tuple[int, str, bool]]) -> Non
             "ELSE status END, next_attempt_at = CASE WHEN ?2 THEN NULL ELSE next_attempt_at END "
             "WHERE id = ?3",
             [(error, int(give_up), row_id) for row_id, error, give_up in outcomes],
+        )
+
+
+def postpone(store: Store, ids: Iterable[int], until: str) -> None:
+    """The rows' next attempt is not before ``until`` (an endpoint's ``Retry-After``)."""
+    with store.write():
+        store.db.conn.executemany(
+            "UPDATE deliveries SET next_attempt_at = max(coalesce(next_attempt_at, ''), ?) "
+            "WHERE id = ? AND status = 'pending'",
+            [(until, row_id) for row_id in ids],
         )
 
 
@@ -212,9 +223,13 @@ def load_digest(store: Store, ref: str) -> tuple[Digest, str]:
 
 def load_health(store: Store, ref: str) -> tuple[str, str, str | None, str]:
     """``(site, state, detail, since)`` of a ``health`` row (``ref`` = ``site/state/since``);
-    the detail comes from ``site_health`` while the site is still in that state."""
+    the detail comes from ``site_health`` while the site is still in that state. A
+    channel's change (``channel:NAME:N/state/since``) reads its reason from ``channels``."""
     site, _, rest = ref.partition("/")
     state, _, since = rest.partition("/")
+    channel = parse_subject(site)
+    if channel is not None:
+        return site, state, channel_reason(store, *channel, state, since), since
     detail = store.scalar(
         "SELECT detail FROM site_health WHERE site = ? AND state = ? AND since = ?",
         [site, state, since],

@@ -1,7 +1,11 @@
 """Sending one message through one apprise URL, and telling a retry from a permanent failure.
 
 Each channel (one notify URL) is its own :class:`apprise.Apprise`, so a result
-belongs to one channel (ALR-6). The delivery id rides along as a header: an
+belongs to one channel (ALR-6). A JSON webhook (``json://``, ``jsons://``) is
+the exception: apprise only reads its URL, and :func:`monitor.webhook.send_webhook`
+sends it, because apprise's plugin follows redirects, waits 4 s for an answer
+and cannot pass on ``Retry-After``. Every other scheme (form, xml, mailto,
+slack…) is sent by apprise. The delivery id rides along as a header: an
 e-mail gets ``X-Delivery-Id``, a JSON/form/XML webhook ``Idempotency-Key``,
 so a receiver can drop the one repeat at-least-once delivery allows (ALR-4).
 E-mail gets the HTML body (apprise adds the plain-text alternative), every
@@ -25,8 +29,10 @@ from monitor.messages import Message
 log = logging.getLogger(__name__)
 
 EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
+JSON_SCHEMES = frozenset({"json", "jsons"})
 WEBHOOK_SCHEMES = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
 ERROR_LIMIT = 500
+UNUSABLE_URL = "apprise cannot use this URL (unknown scheme or form)"
 APPRISE_LOGGER = "apprise"
 _SMTP_CODE = re.compile(r"\((\d{3}), b?['\"]")
 _HTTP_CODE = re.compile(r"error=(\d{3})")
@@ -35,11 +41,18 @@ _PERMANENT_HTTP = frozenset({"410"})
 
 @dataclass(frozen=True)
 class SendResult:
-    """One send's outcome: ``ok``, else ``error`` and whether a retry is pointless."""
+    """One send's outcome: ``ok``, else ``error`` and whether a retry is pointless.
+
+    ``gone``: the endpoint said it is gone for good (HTTP 410), so the channel is
+    disabled; ``retry_after``: the seconds the endpoint asked to be left alone
+    (``Retry-After``), which the channel's next attempt waits at least.
+    """
 
     ok: bool
     permanent: bool = False
     error: str = ""
+    gone: bool = False
+    retry_after: float | None = None
 
 
 Sender = Callable[[str, Message, int | None], SendResult]
@@ -75,7 +88,14 @@ def tagged_url(url: str, delivery_id: int | None) -> str:
 
 
 def send_apprise(url: str, message: Message, delivery_id: int | None = None) -> SendResult:
-    """Send ``message`` through the one apprise ``url``, tagged with ``delivery_id``."""
+    """Send ``message`` through the one apprise ``url``, tagged with ``delivery_id``.
+
+    A json:// or jsons:// URL goes to :func:`monitor.webhook.send_webhook` instead.
+    """
+    if scheme(url) in JSON_SCHEMES:
+        from monitor.webhook import send_webhook  # it imports this module
+
+        return send_webhook(url, message, delivery_id)
     import apprise  # only the commands that send need it (it takes a while to import)
     from apprise import NotifyFormat
 
@@ -83,10 +103,10 @@ def send_apprise(url: str, message: Message, delivery_id: int | None = None) -> 
     body, body_format = (
         (message.html, NotifyFormat.HTML) if email else (message.markdown, NotifyFormat.MARKDOWN)
     )
-    with _captured() as lines:
+    with apprise_lines() as lines:
         notifier = apprise.Apprise()
         if not notifier.add(tagged_url(url, delivery_id)):
-            return SendResult(False, error="apprise cannot use this URL (unknown scheme or form)")
+            return SendResult(False, error=UNUSABLE_URL)
         try:
             ok = bool(notifier.notify(title=message.title, body=body, body_format=body_format))
         except Exception as exc:  # a plugin's bug must not stop the other channels
@@ -108,10 +128,12 @@ def failure(lines: list[str]) -> SendResult:
         prefix = f"HTTP {http.group(1)} ({'permanent' if permanent else 'temporary'})"
     else:
         permanent, prefix = False, "temporary"
-    return SendResult(False, permanent, _clip(f"{prefix}: {text}"))
+    gone = bool(http and not smtp and http.group(1) == "410")
+    return SendResult(False, permanent, clip(f"{prefix}: {text}"), gone=gone)
 
 
-def _clip(text: str) -> str:
+def clip(text: str) -> str:
+    """``text`` cut to :data:`ERROR_LIMIT` characters, an ellipsis marking the cut."""
     return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
 
 
@@ -129,7 +151,7 @@ class _Lines(logging.Handler):
 
 
 @contextmanager
-def _captured() -> Iterator[list[str]]:
+def apprise_lines() -> Iterator[list[str]]:
     """Apprise's log lines while the block runs, kept from every other handler."""
     logger = logging.getLogger(APPRISE_LOGGER)
     lines: list[str] = []

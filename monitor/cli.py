@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from monitor import output, site_status
+from monitor.channel_state import channel_rows, troubled
 from monitor.clock import local_day_start
 from monitor.config import Config, Site, Watchlist, load_config
 from monitor.errors import ConfigError, MonitorError
@@ -23,6 +24,7 @@ from monitor.health import largest_stories
 from monitor.matching import Rules, compile_rules
 from monitor.query import QuerySyntaxError
 from monitor.search import search_articles
+from monitor.secret_scan import secret_warnings
 from monitor.store import open_store
 from monitor.subscribers import check_secrets, check_urls
 from monitor.tagging import Tagger, hit_counts, orphan_watchlists, rules_for
@@ -81,6 +83,8 @@ def cli(ctx: click.Context, home: str | None, db: str | None, verbose: bool) -> 
 def check(ctx: Context) -> None:
     """Validate all config; print FILE:LINE: what is wrong and exit 2 on error."""
     config = ctx.config
+    for warning in secret_warnings(config.subscribers):
+        click.echo(f"warning: {warning}", err=True)
     check_secrets(config.subscribers)
     check_urls(config.subscribers)
     enabled = sum(1 for s in config.sites.values() if s.enabled)
@@ -220,16 +224,19 @@ def _day(value: Any, config: Config, shift: int = 0) -> str | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def status(ctx: Context, as_json: bool) -> None:
-    """Per site: last crawl, funnel, failure type, silent flag; the largest stories.
+    """Per site: last crawl, funnel, failure type, silent flag; the largest stories;
+    the alert deliveries and the subscriber channels that are failing or disabled.
 
     Exits 1 when an enabled site is failing (its last crawl failed) or silent
-    (under a quarter of its median daily new articles over the last 24 hours).
+    (under a quarter of its median daily new articles over the last 24 hours),
+    or when a channel of an enabled subscriber is failing or disabled.
     """
     store = open_store(ctx.db_path)
     try:
         rows = site_status.status_rows(store, ctx.config)
         stories = largest_stories(store)
         alerts = site_status.delivery_counts(store)
+        channels = troubled(channel_rows(store, ctx.config.subscribers))
     finally:
         store.close()
     if as_json:
@@ -238,7 +245,8 @@ def status(ctx: Context, as_json: bool) -> None:
         output.print_status(rows)
         output.print_stories(stories)
         output.print_alert_counts(alerts)
-    if site_status.unhealthy(rows):
+        output.print_troubled_channels(channels)
+    if site_status.unhealthy(rows) or channels:
         sys.exit(1)
 
 

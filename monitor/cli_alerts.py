@@ -1,4 +1,5 @@
-"""``pressmon alerts``: send due deliveries, list the outbox, test one subscriber.
+"""``pressmon alerts``: send due deliveries, list the outbox and the channels, test one
+subscriber, enable a disabled channel again.
 
 ``send`` and ``test`` send, so they fill in the subscribers' secrets first: a
 ``${VAR}`` that is not set is a config error (exit 2) naming it. ``list`` shows
@@ -16,6 +17,7 @@ import click
 from monitor import clock
 from monitor.alert_store import STATUSES, list_deliveries
 from monitor.alerts import dispatch, secret_forms
+from monitor.channel_state import channel_rows, enable
 from monitor.channels import describe_channel, send_apprise
 from monitor.cli import Context, cli, pass_context
 from monitor.health_watch import note_health_changes
@@ -28,7 +30,7 @@ LIST_LIMIT = 100
 
 @cli.group()
 def alerts() -> None:
-    """Alert deliveries: send the due ones, list the outbox, test a subscriber."""
+    """Alert deliveries: send the due ones, list the outbox and channels, test a subscriber."""
 
 
 @alerts.command()
@@ -82,6 +84,65 @@ def list_command(ctx: Context, status: str | None, limit: int, as_json: bool) ->
         print_deliveries(rows)
 
 
+CHANNEL_TABLE = (
+    ("subscriber", "subscriber"),
+    ("channel", "ch"),
+    ("scheme", "scheme"),
+    ("state", "state"),
+    ("since", "since"),
+    ("paused_until", "paused until"),
+    ("last_sent_at", "last sent"),
+)
+
+
+@alerts.command(name="channels")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def channels_command(ctx: Context, as_json: bool) -> None:
+    """Every subscriber channel (by index, never its URL): ok, retrying, failing or disabled.
+
+    A channel is failing after a permanent rejection (SMTP 5xx: a bad address;
+    sends go on and a success clears it) and disabled after HTTP 410 Gone
+    (nothing is sent until `pressmon alerts enable` or a changed URL).
+    """
+    config = ctx.config
+    store = open_store(ctx.db_path)
+    try:
+        rows = channel_rows(store, config.subscribers)
+    finally:
+        store.close()
+    secrets = secret_forms([s for sub in config.subscribers.values() for s in sub.secrets()])
+    for row in rows:
+        row["reason"] = redact(row["reason"], secrets) if row["reason"] else None
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not rows:
+        click.echo("no channels")
+    else:
+        print_table(rows, CHANNEL_TABLE, "reason")
+
+
+@alerts.command(name="enable")
+@click.argument("name")
+@click.option("--channel", type=click.IntRange(min=0), help="Only this channel (its index).")
+@pass_context
+def enable_command(ctx: Context, name: str, channel: int | None) -> None:
+    """Clear the disabled (or failing) state of subscriber NAME's channels, so they are
+    sent to again; their held deliveries go out at the next dispatch."""
+    subscriber = known_subscriber(ctx, name)
+    if channel is not None and channel >= len(subscriber.notify):
+        raise click.BadParameter(
+            f"subscriber {name!r} has channels 0 to {len(subscriber.notify) - 1}",
+            param_hint="--channel",
+        )
+    store = open_store(ctx.db_path)
+    try:
+        cleared = enable(store, name, channel)
+    finally:
+        store.close()
+    click.echo(f"{name}: {cleared} channel{'' if cleared == 1 else 's'} enabled again")
+
+
 TABLE = (
     ("id", "id"),
     ("subscriber", "subscriber"),
@@ -101,14 +162,19 @@ def print_deliveries(rows: list[dict]) -> None:
     if not rows:
         click.echo("no deliveries")
         return
-    cells = [[str(row[key]) if row[key] is not None else "-" for key, _ in TABLE] for row in rows]
-    heads = [head for _, head in TABLE]
+    print_table(rows, TABLE, "last_error")
+
+
+def print_table(rows: list[dict], table: tuple[tuple[str, str], ...], note: str) -> None:
+    """``rows`` as aligned columns (``table``: key, heading), ``row[note]`` indented below."""
+    cells = [[str(row[key]) if row[key] is not None else "-" for key, _ in table] for row in rows]
+    heads = [head for _, head in table]
     widths = [max(len(c) for c in column) for column in zip(heads, *cells, strict=True)]
     click.echo("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip())
     for row, line in zip(rows, cells, strict=True):
         click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
-        if row["last_error"]:
-            click.echo(f"    error: {row['last_error']}")
+        if row[note]:
+            click.echo(f"    error: {row[note]}")
 
 
 @alerts.command(name="test")
@@ -119,15 +185,20 @@ def test_command(ctx: Context, name: str) -> None:
 
     Nothing is written to the outbox.
     """
-    config = ctx.config
-    subscriber = config.subscribers.get(name)
-    if subscriber is None:
-        known = ", ".join(config.subscribers) or "none configured"
-        raise click.BadParameter(f"unknown subscriber {name!r} (known: {known})", param_hint="NAME")
-    timezone = config.settings.timezone
+    subscriber = known_subscriber(ctx, name)
+    timezone = ctx.config.settings.timezone
     results = [try_channel(subscriber, i, url, timezone) for i, url in enumerate(subscriber.urls())]
     if not all(results):
         sys.exit(1)
+
+
+def known_subscriber(ctx: Context, name: str) -> Subscriber:
+    """The configured subscriber ``name``; an unknown name is a usage error listing the known."""
+    subscriber = ctx.config.subscribers.get(name)
+    if subscriber is None:
+        known = ", ".join(ctx.config.subscribers) or "none configured"
+        raise click.BadParameter(f"unknown subscriber {name!r} (known: {known})", param_hint="NAME")
+    return subscriber
 
 
 def try_channel(subscriber: Subscriber, index: int, url: str, timezone: str) -> bool:

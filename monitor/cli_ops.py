@@ -69,6 +69,18 @@ CANNED_QUERIES: dict[str, dict[str, str]] = {
         "WHERE c.id IN (SELECT max(id) FROM crawls GROUP BY site) AND c.status = 'failed' "
         "ORDER BY c.site",
     },
+    "troubled_channels": {
+        "title": "Failing or disabled alert channels",
+        "description": "Subscriber channels refused for good (failing) or gone (disabled), "
+        "with the last error (secrets redacted) and the deliveries they left failed or held.",
+        "sql": "SELECT ch.subscriber, ch.channel, ch.state, ch.reason, ch.since, "
+        "ch.last_sent_at, ch.last_failed_at, (SELECT count(*) FROM deliveries d "
+        "WHERE d.subscriber = ch.subscriber AND d.channel = ch.channel "
+        "AND d.status = 'failed') AS failed, (SELECT count(*) FROM deliveries d "
+        "WHERE d.subscriber = ch.subscriber AND d.channel = ch.channel "
+        "AND d.status = 'pending') AS pending FROM channels ch "
+        "WHERE ch.state IN ('failing', 'disabled') ORDER BY ch.subscriber, ch.channel",
+    },
 }
 """The canned queries of ``pressmon serve`` (``/<db>/<name>.json?_shape=array``).
 
@@ -177,7 +189,8 @@ def serve(ctx: Context, host: str, port: int) -> None:
     """Datasette on the database, read-only: browse, full-text search, canned queries.
 
     Canned queries: watchlists_today and hits_today (since local midnight in
-    the settings timezone), largest_stories (of the last 7 days), failing_sites.
+    the settings timezone), largest_stories (of the last 7 days), failing_sites,
+    troubled_channels.
     Needs the web extra (pip install 'press-monitor[web]').
     """
     db_path = ctx.db_path

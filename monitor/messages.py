@@ -179,9 +179,40 @@ def health_message(
     intro = [f"Since {when} ({timezone}).", f"Detail: {reason}" if reason and not cause else ""]
     intro = [line for line in intro if line]
     intro.append("Run pressmon status for the crawl funnel and the errors.")
-    html = _render(title, title, intro, [], footer)
-    markdown = "\n\n".join([f"**{md(title)}**", *(md(line) for line in intro), md(footer)])
-    return Message(title, html, markdown + "\n")
+    return notice(title, intro, footer)
+
+
+CHANNEL_STATES = {
+    "disabled": (
+        "is disabled",
+        "The endpoint answered that it is gone, so nothing more is sent to it. Fix the URL "
+        "in subscribers.toml (a changed URL starts afresh) or run: pressmon alerts enable {name}",
+    ),
+    "failing": (
+        "is failing",
+        "A message was refused for good (a bad address?). Sending goes on; the next success "
+        "clears this. See: pressmon alerts channels",
+    ),
+    "recovered": ("has recovered", "A message went through again."),
+}
+
+
+def channel_message(
+    name: str,
+    channel: str,
+    state: str,
+    reason: str | None,
+    since: str,
+    timezone: str,
+    *,
+    footer: str = FOOTER,
+) -> Message:
+    """``alerts to desk channel 1 (json) are disabled: HTTP 410 …``: a channel's change."""
+    what, advice = CHANNEL_STATES.get(state, CHANNEL_STATES["recovered"])
+    cause = clean_text(reason)
+    title = one_line(f"alerts to {name} {channel} {what}" + (f": {cause}" if cause else ""))
+    when = local_time(since, timezone) or clean_text(since)
+    return notice(title, [f"Since {when} ({timezone}).", advice.format(name=name)], footer)
 
 
 def channel_test_message(subscriber: str, channel: int, now: datetime, timezone: str) -> Message:
@@ -191,8 +222,14 @@ def channel_test_message(subscriber: str, channel: int, now: datetime, timezone:
         f"Channel {channel} of subscriber {subscriber} works.",
         f"Sent {local_time(now, timezone)} ({timezone}) by pressmon alerts test.",
     ]
-    html = _render(title, title, intro, [], FOOTER)
-    markdown = "\n\n".join([f"**{md(title)}**", *(md(line) for line in intro)])
+    return notice(title, intro, FOOTER, markdown_footer=False)
+
+
+def notice(title: str, intro: list[str], footer: str, *, markdown_footer: bool = True) -> Message:
+    """A message of a few lines and no stories (health, channel, test)."""
+    html = _render(title, title, intro, [], footer)
+    lines = [f"**{md(title)}**", *(md(line) for line in intro)]
+    markdown = "\n\n".join([*lines, md(footer)] if markdown_footer else lines)
     return Message(title, html, markdown + "\n")
 
 

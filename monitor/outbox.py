@@ -3,8 +3,9 @@
 A story's rows are written in the same transaction as its hit (by the ingest
 step), one per (subscriber, channel, story cluster): the unique key makes a
 later copy of the story (another outlet) add nothing, and revisions and retags
-never call here. Digest and health rows are written when a digest is built and
-when a site's health changes. Sending is :mod:`monitor.alerts`'s.
+never call here. Digest and health rows are written when a digest is built, when
+a site's health changes and when a subscriber channel turns failing or disabled.
+Sending is :mod:`monitor.alerts`'s.
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ class Outbox:
                 added += self._add(subscriber, "health", f"{site}/{state}/{since}", None, None)
         return added
 
+    def channel(self, owner: str, channel: int, ref: str) -> int:
+        """Rows for a change of one subscriber channel's state (``ref``): for the health
+        subscribers and the owner's other channels, never that channel itself; the count."""
+        added = 0
+        for subscriber in self.subscribers:
+            if subscriber.health or subscriber.name == owner:
+                skip = channel if subscriber.name == owner else None
+                added += self._add(subscriber, "health", ref, None, None, skip=skip)
+        return added
+
     def _add(
         self,
         subscriber: Subscriber,
@@ -64,10 +75,14 @@ class Outbox:
         ref: str,
         watchlist: str | None,
         article_id: int | None,
+        *,
+        skip: int | None = None,
     ) -> int:
         now = clock.now_iso()
         added = 0
         for channel in range(len(subscriber.notify)):
+            if channel == skip:
+                continue
             cursor = self.store.db.execute(
                 _INSERT, [subscriber.name, channel, kind, ref, watchlist, article_id, now, now]
             )

@@ -174,6 +174,17 @@ def print_alert_counts(counts: dict[str, int]) -> None:
     )
 
 
+def print_troubled_channels(rows: list[dict[str, Any]]) -> None:
+    """Subscriber channels that are failing or disabled, and what to do about them."""
+    for row in rows:
+        fix = f"pressmon alerts enable {row['subscriber']}" if row["state"] == "disabled" else ""
+        click.echo(
+            f"alerts: {row['subscriber']} channel {row['channel']} ({row['scheme']}) "
+            f"{row['state']} since {row['since']}: {row['reason'] or '-'}"
+            + (f"  (then: {fix} --channel {row['channel']})" if fix else "")
+        )
+
+
 def print_stories(stories: list[dict[str, Any]]) -> None:
     """The stories carried most often (cluster sizes)."""
     if not stories:

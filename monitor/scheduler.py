@@ -34,6 +34,7 @@ from monitor.digest import latest_complete_day
 from monitor.errors import ConfigError, MonitorError
 from monitor.health_watch import note_health_changes
 from monitor.jobs import declare_jobs, job_specs, log_jobs, new_scheduler
+from monitor.secret_scan import secret_warnings
 from monitor.service_io import (
     KILL_GRACE_SECONDS,
     ClockWatch,
@@ -243,9 +244,12 @@ class Service:
     def start(self, now: datetime | None = None, *, paused: bool = False) -> None:
         """Check the secrets, declare the jobs, queue a missed digest, start the scheduler.
 
-        A subscriber's missing ``${VAR}`` raises ConfigError before anything runs.
+        A subscriber's missing ``${VAR}`` raises ConfigError before anything runs; a
+        secret written into a shared subscribers.toml is logged as a warning (CFG-1).
         """
         check_secrets(self.config.subscribers, self.environ)
+        for warning in secret_warnings(self.config.subscribers):
+            log.warning("%s", warning)
         self.scheduler.start(paused=True)
         self.scheduler.add_listener(_log_skip, EVENT_JOB_MAX_INSTANCES)
         self._declare(now or clock.now())
@@ -270,6 +274,8 @@ class Service:
         except ConfigError as err:
             log.error("reload refused, keeping the running config: %s", err)
             return False
+        for warning in secret_warnings(config.subscribers):
+            log.warning("reload: %s", warning)
         if config.db_path != self.config.db_path and self.db == self.config.db_path:
             log.warning("reload: the database setting changed; restart to use %s", config.db_path)
         self.config = config

@@ -359,3 +359,32 @@ def _deliveries(db: Database) -> None:
     db["site_health"].create(
         {"site": str, "state": str, "detail": str, "since": str}, pk="site", not_null={"state"}
     )
+
+
+@MIGRATIONS(name="0008_channels")
+def _channels(db: Database) -> None:
+    """What the dispatcher knows of each subscriber channel (one notify URL).
+
+    ``state`` is ``ok``, ``retrying`` (a temporary failure: nothing goes to the
+    channel before ``paused_until``, the later of its backoff and the endpoint's
+    ``Retry-After``), ``failing`` (a permanent rejection such as SMTP 550; sends
+    go on, a success clears it) or ``disabled`` (HTTP 410 Gone: nothing is sent
+    until ``pressmon alerts enable`` or a changed URL). ``url_hash`` fingerprints
+    the URL as written in ``subscribers.toml``: a state recorded for another URL
+    no longer applies. ``reason`` is the last error, secrets redacted.
+    """
+    db["channels"].create(
+        {
+            "subscriber": str,
+            "channel": int,
+            "url_hash": str,
+            "state": str,
+            "reason": str,
+            "since": str,
+            "paused_until": str,
+            "last_sent_at": str,
+            "last_failed_at": str,
+        },
+        pk=("subscriber", "channel"),
+        not_null={"subscriber", "channel", "url_hash", "state", "since"},
+    )

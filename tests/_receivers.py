@@ -2,7 +2,8 @@
 
 Either can be created "down" (its port chosen, nothing listening) and started
 later on that port, to test an outage. Both record what they accept and can
-answer with an error (SMTP ``451 …``/``550 …``, an HTTP status).
+answer with an error (SMTP ``451 …``/``550 …``, an HTTP status with headers
+such as ``Retry-After`` or ``Location``); the webhook can also answer late.
 """
 
 from __future__ import annotations
@@ -94,12 +95,19 @@ class Hook:
 
 
 class HookReceiver:
-    """A JSON webhook endpoint; ``status`` is what it answers (200 by default)."""
+    """A JSON webhook endpoint; ``status`` is what it answers (200 by default).
+
+    ``hooks`` are the calls it accepted (answered 2xx), ``requests`` every call
+    it got; ``reply_headers`` go out with each answer, after ``delay`` seconds.
+    """
 
     def __init__(self) -> None:
         self.port = free_port()
         self.hooks: list[Hook] = []
+        self.requests: list[Hook] = []
         self.status = 200
+        self.reply_headers: dict[str, str] = {}
+        self.delay = 0.0
         self._server: ThreadingHTTPServer | None = None
 
     def url(self, path: str = "/hook") -> str:
@@ -113,17 +121,26 @@ class HookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                hook = Hook(self.path, dict(self.headers), body)
+                receiver.requests.append(hook)
                 if receiver.status < 300:
-                    receiver.hooks.append(Hook(self.path, dict(self.headers), body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                    receiver.hooks.append(hook)
+                time.sleep(receiver.delay)
+                try:
+                    self.send_response(receiver.status)
+                    for name, value in receiver.reply_headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up waiting (a timeout test)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve = self._server.serve_forever
+        threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -7,11 +7,13 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor import clock
 from monitor.matching import compile_rules
 from monitor.samplesite import SampleSite, sample_site_root
 from monitor.search import search_articles
@@ -92,3 +94,25 @@ def search_rows(store: Store, query: str, **filters: Any) -> list[dict]:
     """The rows ``pressmon search QUERY`` would list (newest first)."""
     rules = [compile_rules("(query)", query=query)]
     return search_articles(store, rules, **filters).rows
+
+
+CLOCK_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The time ``monitor.clock.now`` returns (so outbox rows are created at it too)."""
+
+    def __init__(self) -> None:
+        self.now = CLOCK_START
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """``monitor.clock.now`` stands at ``CLOCK_START`` until the test advances it."""
+    fake = Clock()
+    monkeypatch.setattr(clock, "now", lambda: fake.now)
+    yield fake

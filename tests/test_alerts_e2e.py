@@ -2,8 +2,8 @@
 
 E-mail goes through apprise's mailto URL to aiosmtpd, webhooks through json://
 to an http.server; ``pressmon`` runs in a subprocess. The secret of the test
-subscriber sits in the webhook's path (``${HOOK_TOKEN}``), so apprise's own
-errors carry it and the redaction is put to the test.
+subscriber sits in the webhook's path (``${HOOK_TOKEN}``): it must never reach
+``alerts list``, ``alerts channels``, ``status`` or a log.
 """
 
 from __future__ import annotations
@@ -170,20 +170,21 @@ def test_an_outage_keeps_deliveries_pending_until_the_channels_return(
     before = time.time()
     down = alerts(home, db, "send")
     assert down.returncode == 0, down.stderr
-    assert down.stdout.strip() == "alerts: 0 sent (0 messages), 4 retrying, 0 failed, 0 held"
+    # one attempt per channel; each channel's second story waits with it, unattempted
+    assert down.stdout.strip() == "alerts: 0 sent (0 messages), 2 retrying, 0 failed, 2 held"
     rows = listing(home, db, "--status", "pending")
-    assert len(rows) == 4 and {r["attempts"] for r in rows} == {1}
-    for row in rows:
+    assert len(rows) == 4 and sorted(r["attempts"] for r in rows) == [0, 0, 1, 1]
+    tried = [row for row in rows if row["attempts"] == 1]
+    for row in tried:  # 60 s less up to a fifth of jitter
         wait = time.mktime(time.strptime(row["next_attempt_at"], "%Y-%m-%dT%H:%M:%SZ"))
-        assert 55 <= wait - time.timezone - before <= 65
-    errors = {r["channel"]: r["last_error"] for r in rows}
-    assert errors[0].startswith("temporary: A Connection error occurred sending JSON")
-    assert "/press/***" in errors[0]
+        assert 45 <= wait - time.timezone - before <= 65
+    errors = {r["channel"]: r["last_error"] for r in tried}
+    assert errors[0] == "temporary: connection refused"  # never the URL
     assert errors[1].startswith("temporary: Connection error while submitting email")
     text = alerts(home, db, "list")
     assert SECRET not in text.stdout and "://" not in text.stdout
     assert text.stdout.startswith("id  subscriber  ch  kind   ref  status   tries  next attempt")
-    assert "    error: temporary: A Connection error occurred sending JSON" in text.stdout
+    assert "    error: temporary: connection refused" in text.stdout
     assert SECRET not in down.stderr
 
     assert alerts(home, db, "send").stdout.startswith("alerts: 0 sent (0 messages), 0 retrying")
@@ -217,6 +218,88 @@ def test_smtp_451_is_retried_and_550_fails_at_once(
     assert row["attempts"] == 2 and row["channel"] == 1
     assert row["last_error"].startswith("SMTP 550 (permanent): Socket Exception: (550, b'No such")
     assert len(hook.hooks) == 1 and mail.mails == []
+
+    # the address is marked failing (ALR-2), status says so, the owner's webhook hears of it
+    shown = alerts(home, db, "channels", "--json")
+    states = {r["channel"]: (r["state"], r["reason"]) for r in json.loads(shown.stdout)}
+    assert states[0] == ("ok", None)
+    assert states[1][0] == "failing" and states[1][1].startswith("SMTP 550 (permanent)")
+    status = pressmon("--home", str(home), "--db", str(db), "status")
+    assert status.returncode == 1
+    assert "alerts: desk channel 1 (mailto) failing since " in status.stdout
+    assert alerts(home, db, "send").stdout.startswith("alerts: 1 sent (1 message)")
+    title = hook.hooks[-1].body["title"]
+    assert title.startswith("alerts to desk channel 1 (mailto) is failing: SMTP 550")
+    mail.reply = None
+    stories(home, db, "Hotline story", "Second hotline story")
+    assert alerts(home, db, "send").stdout.startswith("alerts: 2 sent (2 messages)")
+    assert json.loads(alerts(home, db, "channels", "--json").stdout)[1]["state"] == "ok"
+
+
+def test_retry_after_pauses_the_webhook_channel(
+    tmp_path: Path, hook: HookReceiver, mail: MailReceiver
+) -> None:
+    hook.start(), mail.start()
+    home, db = make_home(tmp_path, "http://127.0.0.1:9", subscribers_toml(hook, mail))
+    stories(home, db, "Hotline story", "Second hotline story")
+    hook.status, hook.reply_headers = 429, {"Retry-After": "600"}
+    before = time.time()
+    first = alerts(home, db, "send")
+    assert first.stdout.strip() == "alerts: 2 sent (2 messages), 1 retrying, 0 failed, 1 held"
+    assert len(hook.requests) == 1  # the second story waits behind the first
+    [tried] = [r for r in listing(home, db, "--status", "pending") if r["attempts"] == 1]
+    assert tried["last_error"].startswith("HTTP 429 (temporary)")
+    wait = time.mktime(time.strptime(tried["next_attempt_at"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert 595 <= wait - time.timezone - before <= 605
+    [channel] = [
+        c for c in json.loads(alerts(home, db, "channels", "--json").stdout) if c["channel"] == 0
+    ]
+    assert (channel["state"], channel["paused_until"]) == ("retrying", tried["next_attempt_at"])
+    hook.status, hook.reply_headers = 200, {}
+    assert alerts(home, db, "send").stdout.startswith("alerts: 0 sent (0 messages), 0 retrying")
+    back = alerts(home, db, "send", "--now")
+    assert back.stdout.strip() == "alerts: 2 sent (2 messages), 0 retrying, 0 failed, 0 held"
+    assert sorted(int(h.headers["Idempotency-Key"]) for h in hook.hooks) == [1, 3]
+
+
+def test_http_410_disables_the_webhook_until_enabled(
+    tmp_path: Path, hook: HookReceiver, mail: MailReceiver
+) -> None:
+    hook.start(), mail.start()
+    home, db = make_home(tmp_path, "http://127.0.0.1:9", subscribers_toml(hook, mail))
+    stories(home, db, "Hotline story")
+    hook.status = 410
+    first = alerts(home, db, "send")
+    assert first.returncode == 1
+    assert first.stdout.strip() == "alerts: 1 sent (1 message), 0 retrying, 1 failed, 0 held"
+    table = alerts(home, db, "channels")
+    assert table.returncode == 0 and SECRET not in table.stdout and "://" not in table.stdout
+    assert table.stdout.splitlines()[0].split() == [
+        "subscriber", "ch", "scheme", "state", "since", "paused", "until", "last", "sent"
+    ]  # fmt: skip
+    assert "desk        0   json    disabled" in table.stdout
+    assert "    error: HTTP 410 (permanent)" in table.stdout
+    status = pressmon("--home", str(home), "--db", str(db), "status")
+    assert status.returncode == 1
+    assert "(then: pressmon alerts enable desk --channel 0)" in status.stdout
+
+    hook.status = 200  # it would answer now, but the channel stays disabled
+    stories(home, db, "Hotline story", "Second hotline story")
+    second = alerts(home, db, "send")
+    assert second.stdout.strip() == "alerts: 2 sent (2 messages), 0 retrying, 0 failed, 1 held"
+    notice = next(m for m in mail.mails if "disabled" in m.message["Subject"])
+    assert notice.message["Subject"].startswith("alerts to desk channel 0 (json) is disabled")
+    assert "pressmon alerts enable desk" in notice.part("plain")
+    assert hook.hooks == []
+
+    unknown = alerts(home, db, "enable", "nobody")
+    assert unknown.returncode == 2 and "unknown subscriber 'nobody'" in unknown.stderr
+    assert alerts(home, db, "enable", "desk", "--channel", "5").returncode == 2
+    enabled = alerts(home, db, "enable", "desk", "--channel", "0")
+    assert enabled.stdout.strip() == "desk: 1 channel enabled again"
+    third = alerts(home, db, "send")
+    assert third.stdout.strip() == "alerts: 1 sent (1 message), 0 retrying, 0 failed, 0 held"
+    assert [h.body["title"] for h in hook.hooks] == ["[hotline] Second hotline story"]
 
 
 CRASH = """
@@ -313,7 +396,7 @@ def test_alerts_test_reaches_every_channel_and_writes_nothing(
     failed = alerts(home, db, "test", "desk")
     assert failed.returncode == 1
     lines = failed.stdout.splitlines()
-    assert lines[0].startswith("desk channel 0 (json): failed: temporary: A Connection error")
+    assert lines[0] == "desk channel 0 (json): failed: temporary: connection refused"
     assert lines[1] == "desk channel 1 (mailto): ok"
     assert SECRET not in failed.stdout + failed.stderr
     assert not db.exists() or deliveries(db) == []

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -539,7 +540,7 @@ def _rows(base: str, path: str) -> list[dict]:
 
 
 def test_serve_answers_canned_queries_and_full_text_search(served: Served) -> None:
-    base, _, archive = served
+    base, db, archive = served
     per_watchlist = _rows(base, "/m/watchlists_today.json?_shape=array")
     assert [(r["watchlist"], r["articles"], r["stories"]) for r in per_watchlist] == [
         ("thaad", 2, 2)
@@ -553,6 +554,15 @@ def test_serve_answers_canned_queries_and_full_text_search(served: Served) -> No
     failing = _rows(base, "/m/failing_sites.json?_shape=array")
     assert [(r["site"], r["failure_type"], r["errors_by_kind"]) for r in failing] == [
         ("daily", "blocked", "http_403 1")
+    ]
+    with closing(sqlite3.connect(db)) as conn, conn:  # the live file: served as it changes
+        conn.execute(
+            "INSERT INTO channels (subscriber, channel, url_hash, state, reason, since) "
+            "VALUES ('desk', 1, 'abc', 'disabled', 'HTTP 410 (permanent): gone', '2026-03-02')"
+        )
+    channels = _rows(base, "/m/troubled_channels.json?_shape=array")
+    assert [(r["subscriber"], r["channel"], r["state"], r["failed"]) for r in channels] == [
+        ("desk", 1, "disabled", 0)
     ]
     found = _rows(base, "/m/articles.json?_search=ministry&_shape=array&_col=title")
     assert found and {r["id"] for r in found} <= {1, 2, 3, 4, 5, 6}

@@ -644,3 +644,27 @@ def test_a_stepped_wall_clock_is_noticed(caplog) -> None:
     wall[0] -= timedelta(minutes=9)
     mono[0] += 60
     assert watch.check() == pytest.approx(-600)
+
+
+# -- CFG-1: secrets at start ----------------------------------------------------------
+
+
+def test_start_warns_about_a_secret_written_in_a_shared_subscribers_file(
+    tmp_path: Path, services, caplog
+) -> None:
+    home = make_home(tmp_path)
+    path = home / "subscribers.toml"
+    path.write_text(
+        '[[subscriber]]\nname = "ops"\nhealth = true\n'
+        'notify = ["json://ops:hunter2@127.0.0.1:9/hook"]\n',
+        encoding="utf-8",
+    )
+    path.chmod(0o644)
+    service = make_service(home, tmp_path / "m.db")
+    services.append(service)
+    service.start(paused=True)
+    assert f"{path}:4: subscriber 'ops' channel 0 (json): a secret is written" in caplog.text
+    caplog.clear()
+    assert service.reload()
+    assert f"reload: {path}:4: subscriber 'ops' channel 0 (json): a secret" in caplog.text
+    assert "hunter2" not in caplog.text

@@ -311,6 +311,7 @@ def test_a_foundation_database_is_migrated_without_changing_ids(tmp_path: Path) 
         "0005_search_index",
         "0006_digests",
         "0007_deliveries",
+        "0008_channels",
     ]
     assert {"article_signatures", "lsh_buckets"} <= set(store.db.table_names())
     store.close()

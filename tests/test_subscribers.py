@@ -10,8 +10,9 @@ import pytest
 
 from monitor.config import load_config
 from monitor.errors import ConfigError
+from monitor.secret_scan import has_literal_secret, literal_secrets, secret_warnings
 from monitor.subscribers import check_secrets, check_urls, redact
-from tests.conftest import REPO, pressmon
+from tests.conftest import REPO, pressmon, write_home
 
 WATCHLIST = 'terms = ["THAAD"]\n'
 
@@ -147,3 +148,120 @@ def test_no_shipped_file_holds_a_credential_in_a_url() -> None:
     for path in sorted((REPO / "data").rglob("*.toml")):
         for user, password in credential.findall(path.read_text(encoding="utf-8")):
             assert password.startswith("${") and password.endswith("}"), (path, user)
+
+
+# --- CFG-1: a secret written into subscribers.toml instead of as ${VAR} -----------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mailto://user:pass@example.com",
+        "mailto://example.org?to=a@example.org&user=u&pass=pw",
+        "json://user:pass@example.com/path",
+        "json://example.com/path?+Authorization=Bearer abc",
+        "json://example.com/path?+Authorization=Bearer%20abc",
+        "form://example.com/x?+X-Api-Key=abc123",
+        "jsons://example.com/x?-token=abc",
+        "slack://TokenA/TokenB/TokenC",
+        "slack://${SLACK_A}/TokenB/${SLACK_C}",
+        "tgram://123456789:AAHfakefakefakefakefakefakefakefake/12345",
+        "tgram://123456789:${TELEGRAM_KEY}/12345",
+        "discord://1234567890/abcdefghijk",
+        "gotify://example.org/abcdef",
+        "nosuchscheme://user:pa55@example.org",
+    ],
+)
+def test_a_credential_written_in_a_notify_url_is_found(url: str) -> None:
+    assert has_literal_secret(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mailto://user:${SMTP_PASSWORD}@example.com",
+        "mailtos://${SMTP_USER}:${SMTP_PASS}@smtp.example.org?to=desk@example.org",
+        "mailto://example.org?to=a@example.org&user=u&pass=${SMTP_PASS}",
+        "json://${HOOK_USER}:${HOOK_PASS}@example.com/path",
+        "json://example.com/path?+Authorization=Bearer ${HOOK_TOKEN}",
+        "json://example.com/path?+X-Delivery-Id=7",
+        "slack://${SLACK_A}/${SLACK_B}/${SLACK_C}/#press",
+        "tgram://${TELEGRAM_TOKEN}/12345",
+        "tgram://${TELEGRAM_ID}:${TELEGRAM_KEY}/-100123",
+        "discord://${DISCORD_ID}/${DISCORD_TOKEN}",
+        "json://example.com/path",
+        "json://127.0.0.1:9/hook/${HOOK_TOKEN}",
+        "mailto://smtp.example.org?to=a@example.org&from=b@example.org",
+        "mailto://host?to=a@example.org",
+        "nosuchscheme://user:${PASSWORD}@example.org",
+    ],
+)
+def test_a_notify_url_with_its_secrets_as_variables_passes(url: str) -> None:
+    assert not has_literal_secret(url)
+
+
+LITERAL = """[[subscriber]]
+name = "ops"
+notify = ["json://127.0.0.1:9/hook/${HOOK_TOKEN}"]
+health = true
+
+[[subscriber]]
+name = "desk"
+watchlists = ["hotline"]
+notify = [
+  "json://127.0.0.1:9/hook",
+  "mailtos://desk:hunter2@smtp.example.org?to=desk@example.org",
+]
+"""
+
+
+def test_a_literal_secret_is_named_by_file_line_subscriber_and_channel(tmp_path: Path) -> None:
+    home = home_with(tmp_path, LITERAL)
+    path = home / "subscribers.toml"
+    [found] = literal_secrets(load_config(home).subscribers)
+    assert (found.path, found.line, found.subscriber, found.channel) == (path, 11, "desk", 1)
+    assert found.describe() == (
+        f"{path}:11: subscriber 'desk' channel 1 (mailtos): a secret is written in the file; "
+        "use ${VAR} and set it in the environment"
+    )
+    assert "hunter2" not in found.describe(readable=True)
+
+
+@pytest.mark.parametrize(
+    ("mode", "chmod_hint"), [(0o644, True), (0o640, True), (0o620, False), (0o604, True)]
+)
+def test_a_literal_secret_in_a_shared_file_is_a_warning(
+    tmp_path: Path, mode: int, chmod_hint: bool
+) -> None:
+    home = home_with(tmp_path, LITERAL)
+    (home / "subscribers.toml").chmod(mode)
+    [warning] = secret_warnings(load_config(home).subscribers)
+    assert "subscriber 'desk' channel 1 (mailtos): a secret is written in the file" in warning
+    assert ("readable by others: chmod 600 subscribers.toml" in warning) is chmod_hint
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400, 0o700])
+def test_a_private_file_may_hold_secrets(tmp_path: Path, mode: int) -> None:
+    """CFG-1: secrets come from the environment or a 0600 file."""
+    home = home_with(tmp_path, LITERAL)
+    (home / "subscribers.toml").chmod(mode)
+    assert secret_warnings(load_config(home).subscribers) == []
+
+
+def test_check_warns_about_a_literal_secret_but_still_passes(tmp_path: Path) -> None:
+    home = write_home(tmp_path / "home", "http://127.0.0.1:9")
+    path = home / "subscribers.toml"
+    path.write_text(LITERAL, encoding="utf-8")
+    args = ("--home", str(home), "--db", str(tmp_path / "m.db"), "check")
+    env = {"HOOK_TOKEN": "s3cret"}
+    path.chmod(0o644)
+    shared = pressmon(*args, env=env)
+    assert shared.returncode == 0, shared.stderr
+    assert shared.stdout.startswith("ok: ")
+    assert f"warning: {path}:11: subscriber 'desk' channel 1 (mailtos): a secret" in shared.stderr
+    assert "chmod 600 subscribers.toml" in shared.stderr
+    assert "hunter2" not in shared.stderr + shared.stdout
+    path.chmod(0o600)
+    private = pressmon(*args, env=env)
+    assert private.returncode == 0, private.stderr
+    assert "warning" not in private.stderr
