@@ -12,16 +12,15 @@ and ``run`` warn only when the file is open to group or others.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from monitor.channels import apprise_lines
 from monitor.channels import scheme as channel_scheme
 from monitor.subscribers import Subscriber
 
@@ -122,7 +121,7 @@ def _masked_parts(url: str) -> tuple[list[str], list[str]] | None:
     import apprise  # only the commands that check or send need it
 
     names = list(dict.fromkeys(_VAR.findall(url)))
-    with _quiet_apprise():
+    with apprise_lines():  # apprise logs a URL it cannot parse, literal secrets and all
         for marker in _MARKERS:
             markers = [marker.format(i=index) for index in range(len(names))]
             plugin = apprise.Apprise.instantiate(_fill(url, names, markers))
@@ -154,17 +153,6 @@ def _strip(part: str, markers: list[str]) -> str:
     for marker in sorted(markers, key=len, reverse=True):
         text = text.replace(marker.lower(), "")
     return text
-
-
-@contextmanager
-def _quiet_apprise() -> Iterator[None]:
-    """apprise logs a URL it cannot parse, literal secrets and all: not during a probe."""
-    logger = logging.getLogger("apprise")
-    disabled, logger.disabled = logger.disabled, True
-    try:
-        yield
-    finally:
-        logger.disabled = disabled
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import time
 from pathlib import Path
@@ -265,3 +266,12 @@ def test_check_warns_about_a_literal_secret_but_still_passes(tmp_path: Path) -> 
     private = pressmon(*args, env=env)
     assert private.returncode == 0, private.stderr
     assert "warning" not in private.stderr
+
+
+def test_probing_a_url_apprise_cannot_parse_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert has_literal_secret("mailto://user:hunter2secret@")  # the userinfo fallback
+    assert not has_literal_secret("tgram://hunter2secret/")  # apprise cannot tell: not seen
+    assert not has_literal_secret("slack://T1/B2")
+    assert "hunter2secret" not in caplog.text and "slack://" not in caplog.text
+    assert "Could not load" not in caplog.text and "Unparseable" not in caplog.text
