@@ -25,6 +25,7 @@ from monitor.matching import Rules, compile_rules
 from monitor.query import QuerySyntaxError
 from monitor.search import search_articles
 from monitor.secret_scan import secret_warnings
+from monitor.service_lock import service_pid
 from monitor.store import open_store
 from monitor.subscribers import check_secrets, check_urls
 from monitor.tagging import Tagger, hit_counts, orphan_watchlists, rules_for
@@ -224,8 +225,9 @@ def _day(value: Any, config: Config, shift: int = 0) -> str | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def status(ctx: Context, as_json: bool) -> None:
-    """Per site: last crawl, funnel, failure type, silent flag; the largest stories;
-    the alert deliveries and the subscriber channels that are failing or disabled.
+    """Per site: last crawl, funnel, failure type, silent flag; whether the service
+    runs and what is crawling now; the largest stories; the alert deliveries and
+    the subscriber channels that are failing or disabled.
 
     Exits 1 when an enabled site is failing (its last crawl failed) or silent
     (under a quarter of its median daily new articles over the last 24 hours),
@@ -243,6 +245,7 @@ def status(ctx: Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
     else:
         output.print_status(rows)
+        output.print_workers(service_pid(ctx.db_path), rows)
         output.print_stories(stories)
         output.print_alert_counts(alerts)
         output.print_troubled_channels(channels)

@@ -6,27 +6,18 @@ logging, its lock (one service per database, SCH-4) and its signals.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import click
 
 from monitor.cli import Context, cli, pass_context
-from monitor.errors import MonitorError, StoreError
 from monitor.scheduler import Service
+from monitor.service_lock import ServiceLockedError, hold_lock
 from monitor.store import open_store
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-class ServiceLockedError(MonitorError):
-    """Another ``pressmon run`` holds the database's lock (SCH-4)."""
 
 
 @cli.command()
@@ -68,36 +59,6 @@ def configure_logging(level: str | None) -> None:
         root.setLevel(logging.INFO)
     # APScheduler's per-run lines repeat ours; its warnings (missed runs, skips) stay.
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
-
-
-@contextmanager
-def hold_lock(db: Path) -> Iterator[Path]:
-    """Hold ``<db>.lock`` (``flock``; the file holds our pid) for the life of the block.
-
-    Raises :class:`ServiceLockedError` naming the database and the holder's pid,
-    :class:`StoreError` when the lock file cannot be created.
-    The file stays behind: deleting a lock file others may have open races.
-    """
-    path = db.with_name(db.name + ".lock")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise StoreError(f"{path}: cannot open the lock file: {err.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise ServiceLockedError(
-                f"{db} is already served by another `pressmon run` (pid {holder}; lock {path}): "
-                "stop that one first, or give this one another --db"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield path
-    finally:
-        os.close(fd)
 
 
 def install_signal_handlers(service: Service) -> None:

@@ -174,6 +174,18 @@ def print_alert_counts(counts: dict[str, int]) -> None:
     )
 
 
+def print_workers(pid: int | None, rows: list[dict[str, Any]]) -> None:
+    """Whether ``pressmon run`` serves the database, and the crawls running now."""
+    service = "not running" if pid is None else f"running (pid {pid or 'unknown'})"
+    crawling = [
+        f"{row['site']} (since {str(crawl.get('started_at') or '-')[:16].replace('T', ' ')}, "
+        f"{crawl.get('pages') or 0} pages)"
+        for row in rows
+        if (crawl := row["last_crawl"] or {}).get("status") == "running"
+    ]
+    click.echo(f"service: {service}; crawling now: {', '.join(crawling) or 'nothing'}")
+
+
 def print_troubled_channels(rows: list[dict[str, Any]]) -> None:
     """Subscriber channels that are failing or disabled, and what to do about them."""
     for row in rows:

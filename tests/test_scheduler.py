@@ -29,11 +29,11 @@ from click.testing import CliRunner
 from monitor import service_io
 from monitor._config_checks import cron_trigger, validate_cron
 from monitor.cli import cli
-from monitor.cli_service import ServiceLockedError, hold_lock
 from monitor.config import load_config
 from monitor.jobs import CRAWL_MISFIRE_SECONDS, DIGEST_MISFIRE_SECONDS
 from monitor.scheduler import Service
 from monitor.service_io import checkpoint_wal, dispatch_alerts, launch, mark_crawl_failed
+from monitor.service_lock import ServiceLockedError, hold_lock, service_pid
 from monitor.store import Store, open_store
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -668,3 +668,26 @@ def test_start_warns_about_a_secret_written_in_a_shared_subscribers_file(
     assert service.reload()
     assert f"reload: {path}:4: subscriber 'ops' channel 0 (json): a secret" in caplog.text
     assert "hunter2" not in caplog.text
+
+
+def test_status_says_whether_the_service_runs(tmp_path: Path) -> None:
+    home = make_home(tmp_path)
+    db = tmp_path / "m.db"
+    args = ["--home", str(home), "--db", str(db), "status"]
+    assert service_pid(db) is None  # no lock file yet
+    assert "service: not running; crawling now: nothing" in CliRunner().invoke(cli, args).output
+    with hold_lock(db):
+        assert service_pid(db) == os.getpid()
+        shown = CliRunner().invoke(cli, args).output
+        assert f"service: running (pid {os.getpid()}); crawling now: nothing" in shown
+    assert service_pid(db) is None  # the lock file stays, unheld
+    store = open_store(db)
+    crawl_id = store.start_crawl("herald")
+    store.db.execute(
+        "UPDATE crawls SET pages = 12, started_at = ? WHERE id = ?",
+        ["2026-03-02T09:00:00Z", crawl_id],
+    )
+    store.db.conn.commit()
+    store.close()
+    shown = CliRunner().invoke(cli, args).output
+    assert "crawling now: herald (since 2026-03-02 09:00, 12 pages)" in shown
