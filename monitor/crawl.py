@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config, Site
+from monitor.disk import low_disk
 from monitor.store import open_store
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,14 @@ def run_crawls(
     progress: Progress | None = None,
     log_level: str = "INFO",
 ) -> CrawlReport:
-    """Crawl ``sites`` now and block until done; returns their ``crawls`` rows."""
+    """Crawl ``sites`` now and block until done; returns their ``crawls`` rows.
+
+    With too little free disk next to the database, no crawl starts: each site
+    gets a ``failed`` row (``disk_full``) saying why (DB-10).
+    """
+    full = low_disk(db_path)
+    if full is not None:
+        return refuse_crawls(db_path, sites, full)
     from scrapy.crawler import AsyncCrawlerProcess  # the one place the CLI meets Scrapy
     from scrapy.utils.project import get_project_settings
 
@@ -85,6 +93,20 @@ def run_crawls(
     if progress is not None:
         progress(_snapshot(crawlers))  # the final figures, after the last flush
     return _report(db_path, crawlers, time.monotonic() - started)
+
+
+def refuse_crawls(db_path: Path, sites: Sequence[Site], why: str) -> CrawlReport:
+    """A ``failed``/``disk_full`` row for each site, crawled not at all because of ``why``."""
+    log.error("no crawl started: %s", why)
+    store = open_store(db_path)
+    try:
+        ids = [store.start_crawl(site.name) for site in sites]
+        for crawl_id in ids:
+            store.finish_crawl(crawl_id, "failed", {}, "disk_full", stats={"detail": why})
+        rows = [store.crawl(crawl_id) for crawl_id in ids]
+    finally:
+        store.close()
+    return CrawlReport(rows, 0.0)
 
 
 def _watch(crawlers: list[Any], progress: Progress) -> None:

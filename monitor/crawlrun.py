@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from monitor.ingest import Ingester
@@ -81,6 +82,19 @@ class CrawlTally:
             status=source.status,
             links=source.links,
         )
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Counts that stand or fall with one transaction: an error undoes them."""
+        saved = [c.copy() for c in self._counters()]
+        try:
+            yield
+        except BaseException:
+            self.counts, self.error_kinds, self.source_errors, self._pending_stats = saved
+            raise
+
+    def _counters(self) -> tuple[Counter[str], ...]:
+        return self.counts, self.error_kinds, self.source_errors, self._pending_stats
 
     def _count(self, key: str) -> None:
         self.counts[key] += 1

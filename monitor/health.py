@@ -56,6 +56,8 @@ _BY_KIND: dict[str, str] = {
     "challenge": "challenge",
     "crashed": "crashed",
     "time_limit": "time_limit",
+    "disk_full": "storage",
+    "io_error": "storage",
     "shutdown": "interrupted",
     "cancelled": "interrupted",
 }
@@ -78,6 +80,7 @@ _LABELS: dict[str, str] = {
     "server_error": "server error (HTTP {code})",
     "time_limit": "crawl time limit reached",
     "crashed": "crawl process crashed",
+    "storage": "database write failed ({kind})",
     "interrupted": "interrupted (service stopped)",
     "other": "{kind}",
 }

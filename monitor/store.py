@@ -7,10 +7,10 @@ their URLs and search index, learned boilerplate, stories, revisions). This
 module keeps what they share: opening the file, transactions, the schema and
 plain queries. Callers see one ``Store`` and import everything from here.
 
-Connections use WAL and a busy timeout (DB-1); every write that reads first
-runs inside :meth:`Store.write`, a ``BEGIN IMMEDIATE`` transaction (DB-2), so
-an article and everything recorded with it commit together or not at all
-(DB-4, DB-5).
+A database on a network filesystem is refused (DB-9). Connections use WAL and
+a busy timeout (DB-1); every write that reads first runs inside
+:meth:`Store.write`, a ``BEGIN IMMEDIATE`` transaction (DB-2), so an article
+and everything recorded with it commit together or not at all (DB-4, DB-5).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from monitor._store_articles import ArticleRecord, ArticleTables
 from monitor._store_crawls import ERROR_RETRY_LIMIT, NOT_ARTICLE_KINDS, CrawlTables
+from monitor.disk import network_filesystem
 from monitor.errors import StoreError
 from monitor.schema import MIGRATIONS, ensure_fts, missing_fts_triggers
 
@@ -65,6 +66,12 @@ class StoreCore(Protocol):
 def open_store(path: Path | str) -> Store:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)
+    remote = network_filesystem(path)
+    if remote is not None:
+        raise StoreError(
+            f"{path}: on a network filesystem ({remote}); SQLite's WAL mode needs a local "
+            "disk (shared memory and locks do not work over the network): use a local path"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
