@@ -125,6 +125,32 @@ def postpone(store: Store, ids: Iterable[int], until: str) -> None:
         )
 
 
+def requeue(
+    store: Store,
+    now: datetime,
+    *,
+    ids: Sequence[int] = (),
+    subscriber: str | None = None,
+    channel: int | None = None,
+) -> int:
+    """Failed rows (those of ``ids``, or of a subscriber/channel, or all) pending again,
+    due at ``now`` with a fresh count of attempts; the rows changed."""
+    sql = "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? "
+    sql += "WHERE status = 'failed'"
+    params: list[object] = [clock.iso(now)]
+    if ids:
+        sql += f" AND id IN ({', '.join('?' for _ in ids)})"
+        params += list(ids)
+    if subscriber is not None:
+        sql += " AND subscriber = ?"
+        params.append(subscriber)
+    if channel is not None:
+        sql += " AND channel = ?"
+        params.append(channel)
+    with store.write():
+        return store.db.execute(sql, params).rowcount
+
+
 def messages_since(store: Store, subscriber: str, channel: int, since: datetime) -> int:
     """Messages sent to one channel since ``since``: a batch's rows share one ``message_id``."""
     return int(

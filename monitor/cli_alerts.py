@@ -1,5 +1,5 @@
 """``pressmon alerts``: send due deliveries, list the outbox and the channels, test one
-subscriber, enable a disabled channel again.
+subscriber, enable a disabled channel again, queue failed deliveries again.
 
 ``send`` and ``test`` send, so they fill in the subscribers' secrets first: a
 ``${VAR}`` that is not set is a config error (exit 2) naming it. ``list`` shows
@@ -15,7 +15,7 @@ import sys
 import click
 
 from monitor import clock
-from monitor.alert_store import STATUSES, list_deliveries
+from monitor.alert_store import STATUSES, list_deliveries, requeue
 from monitor.alerts import dispatch, secret_forms
 from monitor.channel_state import channel_rows, enable
 from monitor.channels import describe_channel, send_apprise
@@ -141,6 +141,31 @@ def enable_command(ctx: Context, name: str, channel: int | None) -> None:
     finally:
         store.close()
     click.echo(f"{name}: {cleared} channel{'' if cleared == 1 else 's'} enabled again")
+
+
+@alerts.command(name="retry")
+@click.argument("ids", nargs=-1, type=click.IntRange(min=1), metavar="[ID]...")
+@click.option("--subscriber", "name", metavar="NAME", help="Only this subscriber's.")
+@click.option("--channel", type=click.IntRange(min=0), help="Only this channel of it.")
+@pass_context
+def retry_command(
+    ctx: Context, ids: tuple[int, ...], name: str | None, channel: int | None
+) -> None:
+    """Queue failed deliveries again (the IDs given, or all of a subscriber or channel, or
+    all), for the next dispatch, with a fresh count of attempts.
+
+    One that fails again after give_up_hours since it was created fails at once.
+    """
+    if channel is not None and name is None:
+        raise click.BadParameter("needs --subscriber", param_hint="--channel")
+    if name is not None:
+        known_subscriber(ctx, name)
+    store = open_store(ctx.db_path)
+    try:
+        queued = requeue(store, clock.now(), ids=ids, subscriber=name, channel=channel)
+    finally:
+        store.close()
+    click.echo(f"{queued} failed deliver{'y' if queued == 1 else 'ies'} queued again")
 
 
 TABLE = (

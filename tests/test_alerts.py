@@ -18,7 +18,7 @@ import pytest
 
 from monitor import alerts as alerts_module
 from monitor import clock
-from monitor.alert_store import claim, due_deliveries, messages_since
+from monitor.alert_store import claim, due_deliveries, messages_since, requeue
 from monitor.alerts import Summary, backoff_seconds, dispatch
 from monitor.channels import SendResult, failure, send_apprise, tagged_url
 from monitor.config import AlertSettings, Config, Settings, load_config
@@ -480,3 +480,25 @@ def test_a_url_apprise_cannot_use_is_a_failure_worth_a_retry() -> None:
     result = send_apprise("nonsense://x", Message("t", "<p>h</p>", "m"), 1)
     assert not result.ok and not result.permanent
     assert result.error == "apprise cannot use this URL (unknown scheme or form)"
+
+
+def test_failed_deliveries_can_be_queued_again(store: Store, fake_clock: Clock) -> None:
+    names = ("desk", "ops", "wire")
+    config = make_config(*(subscriber(name, channels=1) for name in names))
+    add_story(store, config, 1)
+    run(store, config, FakeSender(failing(permanent=True)), NOW)
+    assert [(r["subscriber"], r["status"]) for r in rows(store)] == [
+        (name, "failed") for name in names
+    ]
+    later = NOW + timedelta(minutes=5)
+    assert requeue(store, later, ids=[2]) == 1
+    assert requeue(store, later, ids=[2]) == 0  # pending now: not failed
+    assert requeue(store, later, subscriber="desk", channel=0) == 1
+    assert [(r["status"], r["attempts"]) for r in rows(store)] == [
+        ("pending", 0),
+        ("pending", 0),
+        ("failed", 1),
+    ]
+    assert rows(store)[0]["next_attempt_at"] == clock.iso(later)
+    assert run(store, config, FakeSender(), later) == Summary(sent=2, messages=2)
+    assert requeue(store, later) == 1  # all the rest: wire's

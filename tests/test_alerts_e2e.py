@@ -301,6 +301,15 @@ def test_http_410_disables_the_webhook_until_enabled(
     assert third.stdout.strip() == "alerts: 1 sent (1 message), 0 retrying, 0 failed, 0 held"
     assert [h.body["title"] for h in hook.hooks] == ["[hotline] Second hotline story"]
 
+    # the story the 410 failed is dead-lettered until queued again
+    assert alerts(home, db, "retry", "--channel", "0").returncode == 2  # needs --subscriber
+    again = alerts(home, db, "retry", "--subscriber", "desk", "--channel", "0")
+    assert again.stdout.strip() == "1 failed delivery queued again"
+    assert alerts(home, db, "send").stdout.startswith("alerts: 1 sent (1 message)")
+    assert hook.hooks[-1].body["title"] == "[hotline] Hotline story"
+    assert hook.hooks[-1].headers["Idempotency-Key"] == "1"  # the same delivery id as before
+    assert alerts(home, db, "retry").stdout.strip() == "0 failed deliveries queued again"
+
 
 CRASH = """
 import os, signal, sys
