@@ -162,14 +162,18 @@ def messages_since(store: Store, subscriber: str, channel: int, since: datetime)
     )
 
 
-def list_deliveries(store: Store, status: str | None = None, limit: int = 100) -> list[dict]:
-    """The newest ``limit`` rows (of one ``status``), newest first, as ``alerts list`` shows."""
-    where = "WHERE status = ?" if status else ""
-    params: list[object] = [status] if status else []
+def list_deliveries(
+    store: Store, status: str | None = None, limit: int = 100, subscriber: str | None = None
+) -> list[dict]:
+    """The newest ``limit`` rows (of one ``status``, of one ``subscriber``), newest first, as
+    ``alerts list`` shows."""
+    filters = (("status", status), ("subscriber", subscriber))
+    wanted = [(column, value) for column, value in filters if value]
+    where = " AND ".join(f"{column} = ?" for column, _ in wanted)
     return store.rows(
-        f"SELECT {', '.join(LIST_COLUMNS)} FROM deliveries {where} "  # noqa: S608
-        "ORDER BY id DESC LIMIT ?",
-        [*params, limit],
+        f"SELECT {', '.join(LIST_COLUMNS)} FROM deliveries "  # noqa: S608
+        f"{'WHERE ' + where if where else ''} ORDER BY id DESC LIMIT ?",
+        [*(value for _, value in wanted), limit],
     )
 
 

@@ -64,15 +64,18 @@ def send(ctx: Context, ignore_backoff: bool) -> None:
 
 @alerts.command(name="list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only deliveries in this state.")
+@click.option("--subscriber", "name", metavar="NAME", help="Only this subscriber's.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=LIST_LIMIT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
-def list_command(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:
+def list_command(
+    ctx: Context, status: str | None, name: str | None, limit: int, as_json: bool
+) -> None:
     """The outbox, newest first: one line per delivery (channel by index, never its URL)."""
     config = ctx.config
     store = open_store(ctx.db_path)
     try:
-        rows = list_deliveries(store, status, limit)
+        rows = list_deliveries(store, status, limit, subscriber=name)
     finally:
         store.close()
     secrets = secret_forms([s for sub in config.subscribers.values() for s in sub.secrets()])

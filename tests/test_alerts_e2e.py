@@ -309,6 +309,9 @@ def test_http_410_disables_the_webhook_until_enabled(
     assert hook.hooks[-1].body["title"] == "[hotline] Hotline story"
     assert hook.hooks[-1].headers["Idempotency-Key"] == "1"  # the same delivery id as before
     assert alerts(home, db, "retry").stdout.strip() == "0 failed deliveries queued again"
+    assert len(listing(home, db, "--subscriber", "desk")) == 5
+    assert listing(home, db, "--subscriber", "nobody") == []
+    assert [r["id"] for r in listing(home, db, "--subscriber", "desk", "--limit", "2")] == [5, 4]
 
 
 CRASH = """
