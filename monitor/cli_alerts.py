@@ -216,8 +216,26 @@ def test_command(ctx: Context, name: str) -> None:
     subscriber = known_subscriber(ctx, name)
     timezone = ctx.config.settings.timezone
     results = [try_channel(subscriber, i, url, timezone) for i, url in enumerate(subscriber.urls())]
+    for row in stored_states(ctx, name):
+        if row["state"] in ("disabled", "failing") and results[row["channel"]]:
+            click.echo(
+                f"note: channel {row['channel']} is {row['state']} since {row['since']}; "
+                f"now that it works: pressmon alerts enable {name} --channel {row['channel']}"
+            )
     if not all(results):
         sys.exit(1)
+
+
+def stored_states(ctx: Context, name: str) -> list[dict]:
+    """The channel states of subscriber ``name`` (none when there is no database yet)."""
+    if not ctx.db_path.exists():
+        return []
+    store = open_store(ctx.db_path)
+    try:
+        rows = channel_rows(store, {name: ctx.config.subscribers[name]})
+    finally:
+        store.close()
+    return rows
 
 
 def known_subscriber(ctx: Context, name: str) -> Subscriber:

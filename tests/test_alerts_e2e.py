@@ -292,6 +292,12 @@ def test_http_410_disables_the_webhook_until_enabled(
     assert "pressmon alerts enable desk" in notice.part("plain")
     assert hook.hooks == []
 
+    tested = alerts(home, db, "test", "desk")  # the endpoint works again: say how to enable
+    assert tested.returncode == 0, tested.stdout
+    assert "note: channel 0 is disabled since " in tested.stdout
+    assert "now that it works: pressmon alerts enable desk --channel 0" in tested.stdout
+    hook.hooks.clear()  # the test message
+
     unknown = alerts(home, db, "enable", "nobody")
     assert unknown.returncode == 2 and "unknown subscriber 'nobody'" in unknown.stderr
     assert alerts(home, db, "enable", "desk", "--channel", "5").returncode == 2
