@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from monitor.channels import apprise_lines
 from monitor.channels import scheme as channel_scheme
+from monitor.signing import SIGN_ARGUMENT
 from monitor.subscribers import Subscriber
 
 _VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -102,12 +103,15 @@ def secret_warnings(subscribers: Mapping[str, Subscriber]) -> list[str]:
 
 
 def _credential_query_values(url: str) -> Iterator[str]:
-    """Values of ``+header``, ``-param`` and ``:field`` query keys named like a credential."""
+    """Values of ``+header``, ``-param`` and ``:field`` query keys named like a credential,
+    and of our webhooks' ``sign=``."""
     query = url.partition("?")[2].partition("#")[0]
     for pair in query.split("&"):
         key, _, value = pair.partition("=")
         key = unquote(key)
-        if key[:1] in "+-:" and len(key) > 1 and _CREDENTIAL_NAME.search(key):
+        if key == SIGN_ARGUMENT or (
+            key[:1] in "+-:" and len(key) > 1 and _CREDENTIAL_NAME.search(key)
+        ):
             yield unquote(value)
 
 

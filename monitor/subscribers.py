@@ -30,6 +30,7 @@ from monitor._config_checks import (
 )
 from monitor._config_toml import _check_table, _read, _Source
 from monitor.errors import ConfigError
+from monitor.signing import SigningSecretError, signing_key, split_signing
 
 FILE = "subscribers.toml"
 MODES = ("instant", "digest")
@@ -185,18 +186,24 @@ def check_secrets(
 def check_urls(
     subscribers: Mapping[str, Subscriber], environ: Mapping[str, str] | None = None
 ) -> None:
-    """Every notify URL (secrets filled in) is one apprise understands; the error hides them."""
+    """Every notify URL (secrets filled in) is one apprise understands, and a webhook's
+    ``sign=`` a ``whsec_`` secret; the errors hide the secrets."""
     import apprise  # only the commands that check or send need it
 
     for subscriber in subscribers.values():
         for index, url in enumerate(subscriber.urls(environ)):
+            url, secret = split_signing(url)
+            scheme = url.split("://", 1)[0]
+            where = f"subscriber '{subscriber.name}': channel {index} ({scheme})"
             if not apprise.Apprise().add(url):
-                scheme = url.split("://", 1)[0]
-                message = (
-                    f"subscriber '{subscriber.name}': notify URL {index + 1} ({scheme}://…) "
-                    "is not an apprise URL it can use (see the apprise wiki for the form)"
-                )
+                message = f"{where} is not an apprise URL it can use (see the apprise wiki)"
                 raise ConfigError(subscriber.path, message, line=subscriber.line)
+            try:
+                if secret is not None:
+                    signing_key(secret)
+            except SigningSecretError as err:
+                message = f"{where}: {err}"
+                raise ConfigError(subscriber.path, message, line=subscriber.line) from None
 
 
 def redact(text: str, secrets: list[str]) -> str:

@@ -45,6 +45,7 @@ from monitor.channels import (
     tagged_url,
 )
 from monitor.messages import Message
+from monitor.signing import SigningSecretError, signing_key, split_signing, webhook_headers
 
 if TYPE_CHECKING:
     from apprise.plugins.custom_json import NotifyJSON
@@ -72,19 +73,30 @@ def send_webhook(
     timeout: float = WEBHOOK_TIMEOUT,
     now: Callable[[], datetime] | None = None,
 ) -> SendResult:
-    """POST ``message`` to the json:// ``url`` (``Idempotency-Key``: ``delivery_id``).
+    """POST ``message`` to the json:// ``url`` (``Idempotency-Key``: ``delivery_id``),
+    with the Standard Webhooks headers, signed when the URL has ``sign=``.
 
-    ``now`` gives the time an HTTP-date ``Retry-After`` is counted from.
+    ``now`` gives the ``webhook-timestamp`` and the time an HTTP-date
+    ``Retry-After`` is counted from.
     """
+    moment = (now or clock.now)()
+    url, secret = split_signing(url)
+    try:
+        key = signing_key(secret) if secret is not None else None
+    except SigningSecretError as err:
+        return SendResult(False, error=str(err))
     plugin = parse_json_url(tagged_url(url, delivery_id))
     if plugin is None:
         return SendResult(False, error=UNUSABLE_URL)
+    body = json.dumps(payload(plugin, message))
+    message_id = str(delivery_id) if delivery_id is not None else f"test-{int(moment.timestamp())}"
+    signed = webhook_headers(message_id, int(moment.timestamp()), body, key)
     try:
-        response = _request(plugin, message, timeout)
+        response = _request(plugin, body, signed, timeout)
     except (requests.RequestException, ValueError) as exc:
         return SendResult(False, error=clip(f"temporary: {unsent_reason(exc, timeout)}"))
     with response:
-        wait = retry_after_seconds(response.headers.get("Retry-After"), (now or clock.now)())
+        wait = retry_after_seconds(response.headers.get("Retry-After"), moment)
         return answer_result(response.status_code, wait)
 
 
@@ -133,16 +145,19 @@ def _content(plugin: NotifyJSON, message: Message) -> tuple[str, str]:
     return message.title.strip(), convert_between(source, target, message.markdown).rstrip()
 
 
-def _request(plugin: NotifyJSON, message: Message, timeout: float) -> requests.Response:
-    """Send the request; the body of the answer is never read (``stream``)."""
+def _request(
+    plugin: NotifyJSON, body: str, signed: dict[str, str], timeout: float
+) -> requests.Response:
+    """Send ``body``; the body of the answer is never read (``stream``)."""
     origin = f"{'https' if plugin.secure else 'http'}://{plugin.host}"
     port = f":{plugin.port}" if isinstance(plugin.port, int) else ""
     auth = (plugin.user, plugin.password or "") if plugin.user else None
-    headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json", **plugin.headers}
+    headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
+    headers |= plugin.headers | signed
     return requests.request(
         plugin.method,
         f"{origin}{port}{plugin.fullpath}",
-        data=json.dumps(payload(plugin, message)),
+        data=body.encode("utf-8"),
         params=plugin.params,
         headers=headers,
         auth=auth,

@@ -92,6 +92,7 @@ class Hook:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw: bytes = b""
 
 
 class HookReceiver:
@@ -120,8 +121,8 @@ class HookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                hook = Hook(self.path, dict(self.headers), body)
+                raw = self.rfile.read(length)
+                hook = Hook(self.path, dict(self.headers), json.loads(raw or b"{}"), raw)
                 receiver.requests.append(hook)
                 if receiver.status < 300:
                     receiver.hooks.append(hook)

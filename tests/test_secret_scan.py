@@ -52,6 +52,7 @@ RULES: dict[str, re.Pattern[str]] = {
         r"\b(?P<secret>(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})"
     ),
     "telegram-bot-token": re.compile(r"\b(?P<secret>\d{8,10}:[A-Za-z0-9_-]{35})(?![\w-])"),
+    "webhook-signing-secret": re.compile(r"\b(?P<secret>whsec_[A-Za-z0-9+/]{20,}={0,2})"),
     URL_PASSWORD: re.compile(
         r"\b[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>]*:(?P<secret>[^\s/?#@\"'<>]+)@"
         r"(?P<host>\[[^\]\s]*\]|[^\s/?#:\"'<>]+)",
@@ -200,6 +201,7 @@ BAD = {
     "github-token": "gh" + "p_" + (_TOKEN + _TOKEN)[:36],
     "telegram-bot-token": "tgram://" + "123456789:" + "AAH" + _TOKEN + "Qw3Er5Ty" + "/12345",
     URL_PASSWORD: "mailtos://desk:" + "Tr0ub4dor3" + "@smtp.newsroom.net?to=desk@newsroom.net",
+    "webhook-signing-secret": "json://hooks.newsroom.net/press?sign=" + "whsec_" + _TOKEN,
 }
 BAD_CONFIG = [
     'smtp_password = "' + "Tr0ub4dor3" + '"',

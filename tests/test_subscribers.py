@@ -116,7 +116,7 @@ def test_a_url_apprise_cannot_use_is_refused_without_showing_the_secret(tmp_path
     [ops] = load_config(home).subscribers.values()
     with pytest.raises(ConfigError) as caught:
         check_urls({"ops": ops}, {"HOOK_TOKEN": "s3cret"})
-    assert "notify URL 1 (nosuchscheme://…)" in str(caught.value)
+    assert "channel 0 (nosuchscheme) is not an apprise URL" in str(caught.value)
     assert "s3cret" not in str(caught.value)
 
 

@@ -103,6 +103,8 @@ def test_the_request_is_the_one_apprise_sends(hook: HookReceiver, options: str) 
     assert ours.body == theirs.body
     assert ours.headers.pop("User-Agent") == "Press Monitor"
     assert theirs.headers.pop("User-Agent") == "Apprise"
+    assert ours.headers.pop("webhook-id") == "7"  # Standard Webhooks headers: ours only
+    assert ours.headers.pop("webhook-timestamp").isdigit()
     assert ours.headers == theirs.headers
 
 
