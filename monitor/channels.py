@@ -36,7 +36,6 @@ UNUSABLE_URL = "apprise cannot use this URL (unknown scheme or form)"
 APPRISE_LOGGER = "apprise"
 _SMTP_CODE = re.compile(r"\((\d{3}), b?['\"]")
 _HTTP_CODE = re.compile(r"error=(\d{3})")
-_PERMANENT_HTTP = frozenset({"410"})
 
 
 @dataclass(frozen=True)
@@ -120,15 +119,15 @@ def failure(lines: list[str]) -> SendResult:
     text = " / ".join(dict.fromkeys(line for line in lines if line)) or "apprise reported failure"
     smtp = _SMTP_CODE.search(text)
     http = _HTTP_CODE.search(text)
+    gone = False  # HTTP 410, the one permanent HTTP answer: the endpoint is gone
     if smtp:
         permanent = smtp.group(1).startswith("5")
         prefix = f"SMTP {smtp.group(1)} ({'permanent' if permanent else 'temporary'})"
     elif http:
-        permanent = http.group(1) in _PERMANENT_HTTP
+        permanent = gone = http.group(1) == "410"
         prefix = f"HTTP {http.group(1)} ({'permanent' if permanent else 'temporary'})"
     else:
         permanent, prefix = False, "temporary"
-    gone = bool(http and not smtp and http.group(1) == "410")
     return SendResult(False, permanent, clip(f"{prefix}: {text}"), gone=gone)
 
 

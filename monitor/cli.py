@@ -156,8 +156,7 @@ def search(
         rules.append(_query_rules(query))
     if not rules:
         raise click.UsageError("give a QUERY, --watchlist NAME, or both")
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         result = search_articles(
             store,
             rules,
@@ -167,8 +166,6 @@ def search(
             limit=limit,
             timezone=ZoneInfo(config.settings.timezone),
         )
-    finally:
-        store.close()
     output.print_search(result, as_json=as_json)
 
 
@@ -204,13 +201,10 @@ def retag(ctx: Context, names: tuple[str, ...], since: Any) -> None:
     config = ctx.config
     chosen = [_watchlist(config, name) for name in names] or list(config.watchlists.values())
     tagger = Tagger(rules_for(watchlist) for watchlist in chosen)
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         orphans = [] if names else orphan_watchlists(store, config.watchlists)
         changes = retag_articles(store, tagger, since=_day(since, config), orphans=orphans)
         totals = hit_counts(store)
-    finally:
-        store.close()
     output.print_retag(changes, [w.name for w in chosen] + orphans, totals)
 
 
@@ -233,14 +227,11 @@ def status(ctx: Context, as_json: bool) -> None:
     (under a quarter of its median daily new articles over the last 24 hours),
     or when a channel of an enabled subscriber is failing or disabled.
     """
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         rows = site_status.status_rows(store, ctx.config)
         stories = largest_stories(store)
         alerts = site_status.delivery_counts(store)
         channels = troubled(channel_rows(store, ctx.config.subscribers))
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:

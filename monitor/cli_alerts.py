@@ -45,8 +45,7 @@ def send(ctx: Context, ignore_backoff: bool) -> None:
     """
     config = ctx.config
     check_secrets(config.subscribers)
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         summary = dispatch(
             store,
             config,
@@ -54,8 +53,6 @@ def send(ctx: Context, ignore_backoff: bool) -> None:
             ignore_backoff=ignore_backoff,
             watch_health=note_health_changes,
         )
-    finally:
-        store.close()
     click.echo(summary.line())
     if summary.failed:
         click.echo("see: pressmon alerts list --status failed", err=True)
@@ -72,19 +69,9 @@ def list_command(
     ctx: Context, status: str | None, name: str | None, limit: int, as_json: bool
 ) -> None:
     """The outbox, newest first: one line per delivery (channel by index, never its URL)."""
-    config = ctx.config
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         rows = list_deliveries(store, status, limit, subscriber=name)
-    finally:
-        store.close()
-    secrets = secret_forms([s for sub in config.subscribers.values() for s in sub.secrets()])
-    for row in rows:
-        row["last_error"] = redact(row["last_error"], secrets) if row["last_error"] else None
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    else:
-        print_deliveries(rows)
+    show(redacted(rows, "last_error", ctx), TABLE, "last_error", as_json, "no deliveries")
 
 
 CHANNEL_TABLE = (
@@ -108,21 +95,9 @@ def channels_command(ctx: Context, as_json: bool) -> None:
     sends go on and a success clears it) and disabled after HTTP 410 Gone
     (nothing is sent until `pressmon alerts enable` or a changed URL).
     """
-    config = ctx.config
-    store = open_store(ctx.db_path)
-    try:
-        rows = channel_rows(store, config.subscribers)
-    finally:
-        store.close()
-    secrets = secret_forms([s for sub in config.subscribers.values() for s in sub.secrets()])
-    for row in rows:
-        row["reason"] = redact(row["reason"], secrets) if row["reason"] else None
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif not rows:
-        click.echo("no channels")
-    else:
-        print_table(rows, CHANNEL_TABLE, "reason")
+    with open_store(ctx.db_path) as store:
+        rows = channel_rows(store, ctx.config.subscribers)
+    show(redacted(rows, "reason", ctx), CHANNEL_TABLE, "reason", as_json, "no channels")
 
 
 @alerts.command(name="enable")
@@ -138,11 +113,8 @@ def enable_command(ctx: Context, name: str, channel: int | None) -> None:
             f"subscriber {name!r} has channels 0 to {len(subscriber.notify) - 1}",
             param_hint="--channel",
         )
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         cleared = enable(store, name, channel)
-    finally:
-        store.close()
     click.echo(f"{name}: {cleared} channel{'' if cleared == 1 else 's'} enabled again")
 
 
@@ -163,11 +135,8 @@ def retry_command(
         raise click.BadParameter("needs --subscriber", param_hint="--channel")
     if name is not None:
         known_subscriber(ctx, name)
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         queued = requeue(store, clock.now(), ids=ids, subscriber=name, channel=channel)
-    finally:
-        store.close()
     click.echo(f"{queued} failed deliver{'y' if queued == 1 else 'ies'} queued again")
 
 
@@ -185,12 +154,24 @@ TABLE = (
 )
 
 
-def print_deliveries(rows: list[dict]) -> None:
-    """The outbox as an aligned table, each error on its own indented line."""
-    if not rows:
-        click.echo("no deliveries")
-        return
-    print_table(rows, TABLE, "last_error")
+def redacted(rows: list[dict], key: str, ctx: Context) -> list[dict]:
+    """``rows`` with every subscriber secret out of ``row[key]`` (an error, stored redacted;
+    this also catches a secret that was set after it was stored)."""
+    subscribers = ctx.config.subscribers.values()
+    secrets = secret_forms([s for sub in subscribers for s in sub.secrets()])
+    return [row | {key: redact(row[key], secrets) if row[key] else None} for row in rows]
+
+
+def show(
+    rows: list[dict], table: tuple[tuple[str, str], ...], note: str, as_json: bool, empty: str
+) -> None:
+    """``rows`` as JSON, or as a table (``empty`` when there are none)."""
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not rows:
+        click.echo(empty)
+    else:
+        print_table(rows, table, note)
 
 
 def print_table(rows: list[dict], table: tuple[tuple[str, str], ...], note: str) -> None:
@@ -230,11 +211,8 @@ def stored_states(ctx: Context, name: str) -> list[dict]:
     """The channel states of subscriber ``name`` (none when there is no database yet)."""
     if not ctx.db_path.exists():
         return []
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         rows = channel_rows(store, {name: ctx.config.subscribers[name]})
-    finally:
-        store.close()
     return rows
 
 

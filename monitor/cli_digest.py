@@ -184,12 +184,9 @@ def export(
     start = clock.local_day_start(since.date(), timezone)
     end = clock.local_day_start(until.date(), timezone, 1) if until else None
     write: Writer = write_articles_csv if fmt == "csv" else write_articles_jsonl
-    store = open_store(ctx.db_path)
-    try:
+    with open_store(ctx.db_path) as store:
         articles = export_articles(store, start, end)
         count = _to_file(write, articles, out) if out else _to_stdout(write, articles)
-    finally:
-        store.close()
     if out:
         click.echo(f"{count} {'rows' if fmt == 'csv' else 'articles'} written to {out}")
 

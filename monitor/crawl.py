@@ -98,15 +98,11 @@ def run_crawls(
 def refuse_crawls(db_path: Path, sites: Sequence[Site], why: str) -> CrawlReport:
     """A ``failed``/``disk_full`` row for each site, crawled not at all because of ``why``."""
     log.error("no crawl started: %s", why)
-    store = open_store(db_path)
-    try:
+    with open_store(db_path) as store:
         ids = [store.start_crawl(site.name) for site in sites]
         for crawl_id in ids:
             store.finish_crawl(crawl_id, "failed", {}, "disk_full", stats={"detail": why})
-        rows = [store.crawl(crawl_id) for crawl_id in ids]
-    finally:
-        store.close()
-    return CrawlReport(rows, 0.0)
+        return CrawlReport([store.crawl(crawl_id) for crawl_id in ids], 0.0)
 
 
 def _watch(crawlers: list[Any], progress: Progress) -> None:

@@ -189,12 +189,12 @@ def print_workers(pid: int | None, rows: list[dict[str, Any]]) -> None:
 def print_troubled_channels(rows: list[dict[str, Any]]) -> None:
     """Subscriber channels that are failing or disabled, and what to do about them."""
     for row in rows:
-        fix = f"pressmon alerts enable {row['subscriber']}" if row["state"] == "disabled" else ""
-        click.echo(
-            f"alerts: {row['subscriber']} channel {row['channel']} ({row['scheme']}) "
-            f"{row['state']} since {row['since']}: {row['reason'] or '-'}"
-            + (f"  (then: {fix} --channel {row['channel']})" if fix else "")
-        )
+        name, index = row["subscriber"], row["channel"]
+        line = f"alerts: {name} channel {index} ({row['scheme']}) {row['state']} "
+        line += f"since {row['since']}: {row['reason'] or '-'}"
+        if row["state"] == "disabled":
+            line += f"  (then: pressmon alerts enable {name} --channel {index})"
+        click.echo(line)
 
 
 def print_stories(stories: list[dict[str, Any]]) -> None:

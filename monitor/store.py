@@ -128,6 +128,12 @@ class Store(CrawlTables, ArticleTables):
                 log.warning("%s: full-text triggers were missing; rebuilding", self.path)
                 ensure_fts(self.db)
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
